@@ -1,0 +1,123 @@
+/**
+ * The one database module. Without DATABASE_URL: an embedded PGlite (Postgres compiled to wasm) in a
+ * data folder. With it: a real PostgreSQL server through @prisma/adapter-pg. Same schema, same code.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaClient } from '../../generated/prisma/client.js';
+import type { DatabaseConfig } from '../config.js';
+import { RwaLabError } from '../errors.js';
+
+export type { PrismaClient };
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  prisma: PrismaClient;
+  /** Adapter factory for the schema engine (migrations). */
+  adapter: SqlMigrationAwareDriverAdapterFactory;
+  /** The embedded instance, when kind = pglite (the job queue shares it). */
+  pglite?: PGlite;
+  /** Where the data is, without credentials: for logs and the health query. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  if (config.kind === 'postgres') return openPostgres(config.url);
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const releaseLock = lockDataDir(config.dataDir);
+  try {
+    const pglite = await PGlite.create(config.dataDir);
+    return wrapPglite(pglite, config.dataDir, releaseLock);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+}
+
+export function openPostgres(url: string): Database {
+  const adapter = new PrismaPg({ connectionString: url });
+  const prisma = new PrismaClient({ adapter });
+  return {
+    kind: 'postgres',
+    prisma,
+    adapter,
+    location: redactUrl(url),
+    close: () => prisma.$disconnect(),
+  };
+}
+
+/** Wraps an open PGlite (a data folder's, or an in-memory copy made by tests). */
+export function wrapPglite(pglite: PGlite, location: string, onClose: () => void = () => {}): Database {
+  const adapter = new PrismaPGlite(pglite);
+  const prisma = new PrismaClient({ adapter });
+  return {
+    kind: 'pglite',
+    prisma,
+    adapter,
+    pglite,
+    location,
+    async close() {
+      await prisma.$disconnect();
+      if (!pglite.closed) await pglite.close();
+      onClose();
+    },
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
+
+/**
+ * PGlite is single-process: two processes writing one folder corrupt it. A lock file holding the
+ * owner's pid refuses a second opener while the first is alive, and is taken over when it is stale.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, '..', `${path.basename(dataDir)}.lock`);
+  const tryTake = () => {
+    fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+  };
+  try {
+    tryTake();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const owner = Number(fs.readFileSync(lockPath, 'utf8').trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      throw new RwaLabError(
+        'DATA_DIR_LOCKED',
+        `the embedded database in ${dataDir} is in use by process ${owner}; stop that process, or set RWA_DATA_DIR to another folder, or set DATABASE_URL to share a PostgreSQL server between processes`,
+      );
+    }
+    fs.rmSync(lockPath, { force: true });
+    tryTake();
+  }
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    fs.rmSync(lockPath, { force: true });
+    process.off('exit', release);
+  };
+  process.on('exit', release);
+  return release;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

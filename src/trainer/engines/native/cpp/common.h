@@ -1,0 +1,25 @@
+// Shared definitions for the rwa_native addon: instruction-set selection and small helpers.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define RWA_X86 1
+#define RWA_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define RWA_X86 0
+#endif
+
+namespace rwa {
+
+enum class Isa { Portable = 0, Avx2Fma = 1 };
+
+// The instruction set the kernels use; chosen once from CPU detection, overridable for tests.
+Isa active_isa();
+bool cpu_has_avx2_fma();
+void set_isa(Isa isa);
+const char* isa_name(Isa isa);
+
+using i64 = std::int64_t;
+
+}  // namespace rwa

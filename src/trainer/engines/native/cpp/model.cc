@@ -1,0 +1,281 @@
+// See model.h: allocation, packing, the forward and backward drivers, the readout and Adam.
+#include "model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "threadpool.h"
+
+namespace rwa {
+namespace {
+
+constexpr long kChunkRows = 2560;  // rows (steps x batch) per weight-gradient product
+constexpr long kNormBlock = 4096;  // fixed blocks for the gradient norm, so its value ignores threads
+
+void ensure(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
+}  // namespace
+
+long param_count(const Spec& s) {
+  long total = 0;
+  for (long l = 0; l < s.L; l++) {
+    long I = l == 0 ? s.F : s.N, N = s.N;
+    switch (s.cell) {
+      case Cell::Rwa: total += I * N + N + (I + N) * N + N + (I + N) * N + N; break;
+      case Cell::Lstm: total += (I + N) * 4 * N + 4 * N; break;
+      case Cell::Gru: total += (I + N) * 2 * N + 2 * N + (I + N) * N + N; break;
+    }
+  }
+  return total + s.N * s.O + s.O;
+}
+
+Model::Model(const Spec& sp, int nthreads) : spec(sp), threads(nthreads), P(param_count(sp)) {
+  params.assign(P, 0.0f);
+  grads.assign(P, 0.0f);
+  adam_m.assign(P, 0.0f);
+  adam_v.assign(P, 0.0f);
+  const long N = spec.N;
+  long off = 0;
+  layers.resize(spec.L);
+  for (long l = 0; l < spec.L; l++) {
+    Layer& Ly = layers[l];
+    Ly.I = l == 0 ? spec.F : N;
+    Ly.W = Ly.I + N;
+    Ly.Wb = l == 0 ? N : Ly.W;
+    const long I = Ly.I, W = Ly.W;
+    switch (spec.cell) {
+      case Cell::Rwa:  // Wu, bu, Wg, bg, Wa, s
+        Ly.G = 3 * N;
+        Ly.off[0] = off; off += I * N;
+        Ly.off[1] = off; off += N;
+        Ly.off[2] = off; off += W * N;
+        Ly.off[3] = off; off += N;
+        Ly.off[4] = off; off += W * N;
+        Ly.off[5] = off; off += N;
+        break;
+      case Cell::Lstm:  // W, b
+        Ly.G = 4 * N;
+        Ly.off[0] = off; off += W * 4 * N;
+        Ly.off[1] = off; off += 4 * N;
+        break;
+      case Cell::Gru:  // Wzr, bzr, Wh, bh
+        Ly.G = 3 * N;
+        Ly.off[0] = off; off += W * 2 * N;
+        Ly.off[1] = off; off += 2 * N;
+        Ly.off[2] = off; off += W * N;
+        Ly.off[3] = off; off += N;
+        break;
+    }
+  }
+  tmp.resize(threads);
+}
+
+void Model::allocate(long T, long B, bool training) {
+  const long N = spec.N;
+  const long slots = training ? T : 2;
+  chunk_ = std::max(1L, std::min(T, (kChunkRows + B - 1) / B));
+  long gmax = 0;
+  for (auto& Ly : layers) {
+    ensure(Ly.hs, (slots + 1) * B * N);
+    if (spec.cell == Cell::Lstm) ensure(Ly.cs, (slots + 1) * B * N);
+    for (int a = 0; a < 6; a++) {
+      long w = cell_stored_width(spec.cell, N, a);
+      if (w > 0) ensure(Ly.st[a], slots * B * w);
+    }
+    if (spec.cell == Cell::Rwa) {
+      ensure(Ly.n, B * N);
+      ensure(Ly.d, B * N);
+      ensure(Ly.m, B * N);
+    }
+    ensure(Ly.xh, B * Ly.W);
+    if (spec.cell == Cell::Gru) ensure(Ly.xh2, B * Ly.W);
+    ensure(Ly.pre, B * Ly.G);
+    gmax = std::max(gmax, Ly.G);
+    if (training) {
+      ensure(Ly.dhc, B * N);
+      ensure(Ly.c1, B * N);
+      ensure(Ly.c2, B * N);
+      ensure(Ly.dxh, B * Ly.Wb);
+      if (spec.cell == Cell::Gru) ensure(Ly.dxh2, B * Ly.Wb);
+      ensure(Ly.dx, B * Ly.I);
+      ensure(Ly.dp, chunk_ * B * Ly.G);
+    }
+  }
+  ensure(hk, spec.K * B * N);
+  if (training) ensure(dhk, spec.K * B * N);
+  for (auto& t : tmp) ensure(t, 4 * gmax + 16);
+}
+
+void Model::pack_forward() {
+  for (long l = 0; l < spec.L; l++) cell_pack_forward(*this, static_cast<int>(l));
+}
+void Model::pack_backward() {
+  for (long l = 0; l < spec.L; l++) cell_pack_backward(*this, static_cast<int>(l));
+}
+
+void Model::forward(const float* x, const float* maskIn, long T, long B, bool training, float* outputs,
+                    const std::vector<std::pair<long, long>>& capture, float* hidden) {
+  const long N = spec.N, F = spec.F, K = spec.K, O = spec.O, L = spec.L;
+  trained_ = false;
+  allocate(T, B, training);
+  T_ = T;
+  B_ = B;
+  training_ = training;
+  if (training) {
+    xs.assign(x, x + T * B * F);
+    xin = xs.data();
+  } else {
+    xin = x;
+  }
+  has_mask = maskIn != nullptr;
+  if (has_mask && training) {
+    mask.assign(maskIn, maskIn + T * B);
+    mask_ptr_ = mask.data();
+  } else {
+    mask_ptr_ = maskIn;
+  }
+  pack_forward();
+  // initial state: h_{-1} (tanh(s) for rwa, else 0), c_{-1} = 0, rwa n = d = 0, m = -1e38
+  for (long l = 0; l < L; l++) {
+    Layer& Ly = layers[l];
+    float* h0 = Ly.hs.data();
+    if (spec.cell == Cell::Rwa) {
+      const float* s = params.data() + Ly.off[5];
+      std::vector<float> ts(N);
+      for (long j = 0; j < N; j++) ts[j] = std::tanh(s[j]);
+      for (long b = 0; b < B; b++) std::memcpy(h0 + b * N, ts.data(), N * sizeof(float));
+      std::fill(Ly.n.begin(), Ly.n.begin() + B * N, 0.0f);
+      std::fill(Ly.d.begin(), Ly.d.begin() + B * N, 0.0f);
+      std::fill(Ly.m.begin(), Ly.m.begin() + B * N, -1e38f);
+    } else {
+      std::fill(h0, h0 + B * N, 0.0f);
+      if (spec.cell == Cell::Lstm) std::fill(Ly.cs.begin(), Ly.cs.begin() + B * N, 0.0f);
+    }
+  }
+  const int nt = static_cast<int>(std::max(1L, std::min<long>(threads, B)));
+  parallel_run(nt, [&](int k) {
+    long b0, b1;
+    split_range(B, nt, k, 1, &b0, &b1);
+    if (b0 >= b1) return;
+    float* scratch = tmp[k].data();
+    for (long t = 0; t < T; t++) {
+      for (long l = 0; l < L; l++) cell_forward_step(*this, static_cast<int>(l), t, b0, b1, scratch);
+      const float* htop = layers[L - 1].hs.data() + slot(t + 1) * B * N;
+      if (t >= T - K)
+        std::memcpy(hk.data() + ((t - (T - K)) * B + b0) * N, htop + b0 * N, (b1 - b0) * N * sizeof(float));
+      for (const auto& c : capture)
+        if (c.first >= b0 && c.first < b1)
+          std::memcpy(hidden + (c.second * T + t) * N, htop + c.first * N, N * sizeof(float));
+    }
+  });
+  // readout y = h Wo + bo at the last K steps: (K*B, N) x (N, O)
+  const float* Wo = params.data() + (P - N * O - O);
+  const float* bo = Wo + N * O;
+  for (long r = 0; r < K * B; r++) std::memcpy(outputs + r * O, bo, O * sizeof(float));
+  gemm::sgemm(false, false, K * B, O, N, 1.0f, hk.data(), N, Wo, O, 1.0f, outputs, O, threads);
+  trained_ = training;
+}
+
+void Model::backward(const float* dY) {
+  const long N = spec.N, K = spec.K, O = spec.O, L = spec.L, T = T_, B = B_;
+  std::fill(grads.begin(), grads.end(), 0.0f);
+  pack_backward();
+  // readout: dWo = hk^T dY, dbo = colsum dY, dhk = dY Wo^T
+  const float* Wo = params.data() + (P - N * O - O);
+  float* dWo = grads.data() + (P - N * O - O);
+  float* dbo = dWo + N * O;
+  gemm::sgemm(true, false, N, O, K * B, 1.0f, hk.data(), N, dY, O, 0.0f, dWo, O, threads);
+  for (long r = 0; r < K * B; r++)
+    for (long o = 0; o < O; o++) dbo[o] += dY[r * O + o];
+  gemm::sgemm(false, true, K * B, N, O, 1.0f, dY, O, Wo, O, 0.0f, dhk.data(), N, threads);
+  for (auto& Ly : layers) {
+    std::fill(Ly.dhc.begin(), Ly.dhc.begin() + B * N, 0.0f);
+    std::fill(Ly.c1.begin(), Ly.c1.begin() + B * N, 0.0f);
+    std::fill(Ly.c2.begin(), Ly.c2.begin() + B * N, 0.0f);
+  }
+  const int nt = static_cast<int>(std::max(1L, std::min<long>(threads, B)));
+  std::vector<GradJob> jobs;
+  std::vector<BiasJob> bias;
+  for (long t1 = T; t1 > 0; t1 -= chunk_) {
+    const long t0 = std::max(0L, t1 - chunk_);
+    parallel_run(nt, [&](int k) {
+      long b0, b1;
+      split_range(B, nt, k, 1, &b0, &b1);
+      if (b0 >= b1) return;
+      float* scratch = tmp[k].data();
+      for (long t = t1 - 1; t >= t0; t--) {
+        for (long l = L - 1; l >= 0; l--) {
+          const float* ext = nullptr;
+          if (l == L - 1) {
+            if (t >= T - K) ext = dhk.data() + (t - (T - K)) * B * N;
+          } else {
+            ext = layers[l + 1].dx.data();
+          }
+          cell_backward_step(*this, static_cast<int>(l), t, t0, b0, b1, ext, scratch);
+        }
+      }
+    });
+    jobs.clear();
+    bias.clear();
+    for (long l = 0; l < L; l++) cell_grad_jobs(*this, static_cast<int>(l), t0, t1, jobs, bias);
+    parallel_run(threads, [&](int k) {
+      for (const GradJob& j : jobs) {
+        long n0, n1;
+        split_range(j.Ncols, threads, k, gemm::NR, &n0, &n1);
+        gemm::sgemm_cols(true, false, j.M, j.Ncols, (t1 - t0) * B, 1.0f, j.A, j.lda, j.B, j.ldb, 1.0f, j.C, j.ldc, n0,
+                         n1);
+      }
+      for (const BiasJob& j : bias) {
+        long n0, n1;
+        split_range(j.Ncols, threads, k, gemm::NR, &n0, &n1);
+        for (long r = 0; r < (t1 - t0) * B; r++) {
+          const float* row = j.B + r * j.ldb;
+          for (long c = n0; c < n1; c++) j.db[c] += row[c];
+        }
+      }
+    });
+  }
+  for (long l = 0; l < L; l++) cell_finish_backward(*this, static_cast<int>(l));
+}
+
+double Model::adam(double lr, double b1, double b2, double eps, double clip) {
+  const long nblocks = (P + kNormBlock - 1) / kNormBlock;
+  std::vector<double> partial(nblocks, 0.0);
+  const int nt = static_cast<int>(std::max(1L, std::min<long>(threads, nblocks)));
+  parallel_run(nt, [&](int k) {
+    long q0, q1;
+    split_range(nblocks, nt, k, 1, &q0, &q1);
+    for (long q = q0; q < q1; q++) {
+      double s = 0;
+      long e = std::min(P, (q + 1) * kNormBlock);
+      for (long i = q * kNormBlock; i < e; i++) s += static_cast<double>(grads[i]) * grads[i];
+      partial[q] = s;
+    }
+  });
+  double norm2 = 0;
+  for (double s : partial) norm2 += s;
+  const double norm = std::sqrt(norm2);
+  const double scale = (clip > 0 && norm > clip) ? clip / norm : 1.0;
+  adam_step += 1;
+  const double bc1 = 1.0 - std::pow(b1, adam_step), bc2 = 1.0 - std::pow(b2, adam_step);
+  parallel_run(nt, [&](int k) {
+    long q0, q1;
+    split_range(nblocks, nt, k, 1, &q0, &q1);
+    long e = std::min(P, q1 * kNormBlock);
+    for (long i = q0 * kNormBlock; i < e; i++) {
+      double g = grads[i] * scale;
+      double m = b1 * adam_m[i] + (1.0 - b1) * g;
+      double v = b2 * adam_v[i] + (1.0 - b2) * g * g;
+      adam_m[i] = static_cast<float>(m);
+      adam_v[i] = static_cast<float>(v);
+      params[i] = static_cast<float>(params[i] - lr * (m / bc1) / (std::sqrt(v / bc2) + eps));
+    }
+  });
+  return norm;
+}
+
+}  // namespace rwa

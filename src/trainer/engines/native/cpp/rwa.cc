@@ -1,0 +1,175 @@
+// RWA cell, numerically stable running-max form (docs/rwa-reference.md):
+//   u = x Wu + bu;  g = [x, h_{t-1}] Wg + bg;  a = [x, h_{t-1}] Wa;  z = u tanh(g)
+//   m_t = max(m_{t-1}, a);  sp = e^{m_{t-1} - m_t};  w = e^{a - m_t}
+//   n_t = n_{t-1} sp + z w;  d_t = d_{t-1} sp + w;  h_t = tanh(n_t / d_t);  h_{-1} = tanh(s)
+// Backward: n and d are the true sums scaled by e^{-m_t}; their adjoints are kept scaled by e^{+m_t}
+// (gN, gD), which keeps every quantity bounded:
+//   q = dh (1 - h^2);  gN = cN + q / d;  gD = cD - q r / d   (r = n / d; cN, cD carried from t+1)
+//   dz = gN w;  da = (gN z + gD) w;  du = dz tanh(g);  dg = dz u (1 - tanh(g)^2);  carry cN = gN sp, cD = gD sp
+// Stored per step: u, tanh(g), w, sp, d, r (st[0..5]) and h.
+#include <algorithm>
+#include <cmath>
+
+#include "cell_util.h"
+#include "vmath.h"
+
+namespace rwa {
+
+void rwa_pack_forward(Model& M, int l) {
+  Layer& Ly = M.layers[l];
+  const long N = M.spec.N, I = Ly.I, W = Ly.W;
+  const float* Wu = M.params.data() + Ly.off[0];
+  const float* Wg = M.params.data() + Ly.off[2];
+  const float* Wa = M.params.data() + Ly.off[4];
+  Ly.wcat.resize(W * 2 * N);
+  for (long i = 0; i < W; i++) {
+    std::copy(Wg + i * N, Wg + (i + 1) * N, Ly.wcat.data() + i * 2 * N);
+    std::copy(Wa + i * N, Wa + (i + 1) * N, Ly.wcat.data() + i * 2 * N + N);
+  }
+  Ly.fw.reset(W);
+  gemm::pack_b(Ly.fw, Ly.wcat.data(), 2 * N, false, 2 * N, N);
+  Ly.fw2.reset(I);
+  gemm::pack_b(Ly.fw2, Wu, N, false, N, 0);
+}
+
+void rwa_pack_backward(Model& M, int l) {
+  rwa_pack_forward(M, l);  // refreshes wcat
+  Layer& Ly = M.layers[l];
+  const long N = M.spec.N, I = Ly.I;
+  Ly.bw.reset(2 * N);
+  if (l == 0)
+    gemm::pack_b(Ly.bw, Ly.wcat.data() + I * 2 * N, 2 * N, true, N, 0);
+  else
+    gemm::pack_b(Ly.bw, Ly.wcat.data(), 2 * N, true, Ly.W, 0);
+  if (l > 0) {
+    Ly.bw2.reset(N);
+    gemm::pack_b(Ly.bw2, M.params.data() + Ly.off[0], N, true, I, 0);
+  }
+}
+
+void rwa_forward_step(Model& M, int l, long t, long b0, long b1, float* tmp) {
+  Layer& Ly = M.layers[l];
+  const long N = M.spec.N, I = Ly.I, W = Ly.W, G = Ly.G, B = M.B_;
+  const float* x = layer_input(M, l, t);
+  const float* hprev = Ly.hs.data() + M.slot(t) * B * N;
+  float* hout = Ly.hs.data() + M.slot(t + 1) * B * N;
+  concat_rows(Ly.xh.data(), W, x, I, hprev, N, b0, b1);
+  gemm::gemm_rows(b1 - b0, Ly.xh.data() + b0 * W, W, Ly.fw, Ly.pre.data() + b0 * G, G, false);
+  gemm::gemm_rows(b1 - b0, Ly.xh.data() + b0 * W, W, Ly.fw2, Ly.pre.data() + b0 * G, G, false);
+  const float* bu = M.params.data() + Ly.off[1];
+  const float* bg = M.params.data() + Ly.off[3];
+  const long s = M.slot(t);
+  for (long b = b0; b < b1; b++) {
+    if (!M.live(t, b)) {
+      std::copy(hprev + b * N, hprev + (b + 1) * N, hout + b * N);
+      continue;
+    }
+    const long row = (s * B + b) * N;
+    float* u = Ly.st[0].data() + row;
+    float* tg = Ly.st[1].data() + row;
+    float* w = Ly.st[2].data() + row;
+    float* sp = Ly.st[3].data() + row;
+    float* dd = Ly.st[4].data() + row;
+    float* r = Ly.st[5].data() + row;
+    float* n = Ly.n.data() + b * N;
+    float* d = Ly.d.data() + b * N;
+    float* m = Ly.m.data() + b * N;
+    const float* pu = Ly.pre.data() + b * G;
+    const float* pg = pu + N;
+    const float* pa = pg + N;
+    for (long j = 0; j < N; j++) {
+      u[j] = pu[j] + bu[j];
+      tg[j] = pg[j] + bg[j];
+      float mn = std::max(m[j], pa[j]);
+      tmp[j] = m[j] - mn;
+      tmp[N + j] = pa[j] - mn;
+      m[j] = mn;
+    }
+    vm::tanh(tg, tg, N);
+    vm::exp(tmp, tmp, 2 * N);
+    for (long j = 0; j < N; j++) {
+      sp[j] = tmp[j];
+      w[j] = tmp[N + j];
+      n[j] = n[j] * sp[j] + u[j] * tg[j] * w[j];
+      d[j] = d[j] * sp[j] + w[j];
+      dd[j] = d[j];
+      r[j] = n[j] / d[j];
+    }
+    vm::tanh(hout + b * N, r, N);
+  }
+}
+
+void rwa_backward_step(Model& M, int l, long t, long t0, long b0, long b1, const float* ext, float*) {
+  Layer& Ly = M.layers[l];
+  const long N = M.spec.N, G = Ly.G, B = M.B_, Wb = Ly.Wb;
+  float* dp = Ly.dp.data() + (t - t0) * B * G;
+  for (long b = b0; b < b1; b++) {
+    float* dh = Ly.dhc.data() + b * N;
+    add_ext(dh, ext ? ext + b * N : nullptr, N);
+    float* prow = dp + b * G;
+    if (!M.live(t, b)) {
+      std::fill(prow, prow + G, 0.0f);
+      continue;
+    }
+    const long row = (t * B + b) * N;
+    const float* u = Ly.st[0].data() + row;
+    const float* tg = Ly.st[1].data() + row;
+    const float* w = Ly.st[2].data() + row;
+    const float* sp = Ly.st[3].data() + row;
+    const float* dd = Ly.st[4].data() + row;
+    const float* r = Ly.st[5].data() + row;
+    const float* h = Ly.hs.data() + ((t + 1) * B + b) * N;
+    float* cN = Ly.c1.data() + b * N;
+    float* cD = Ly.c2.data() + b * N;
+    for (long j = 0; j < N; j++) {
+      float q = dh[j] * (1.0f - h[j] * h[j]);
+      float inv = 1.0f / dd[j];
+      float gN = cN[j] + q * inv;
+      float gD = cD[j] - q * r[j] * inv;
+      float z = u[j] * tg[j];
+      float dz = gN * w[j];
+      prow[j] = dz * tg[j];
+      prow[N + j] = dz * u[j] * (1.0f - tg[j] * tg[j]);
+      prow[2 * N + j] = (gN * z + gD) * w[j];
+      cN[j] = gN * sp[j];
+      cD[j] = gD * sp[j];
+    }
+  }
+  gemm::gemm_rows(b1 - b0, dp + b0 * G + N, G, Ly.bw, Ly.dxh.data() + b0 * Wb, Wb, false);
+  if (l > 0) gemm::gemm_rows(b1 - b0, dp + b0 * G, G, Ly.bw2, Ly.dxh.data() + b0 * Wb, Wb, true);
+  scatter_dxh(M, Ly, l, t, b0, b1);
+}
+
+void rwa_grad_jobs(Model& M, int l, long t0, long, std::vector<GradJob>& jobs, std::vector<BiasJob>& bias) {
+  Layer& Ly = M.layers[l];
+  const long N = M.spec.N, I = Ly.I, G = Ly.G, B = M.B_;
+  const float* X = layer_input(M, l, t0);
+  const float* Hp = Ly.hs.data() + t0 * B * N;
+  const float* dU = Ly.dp.data();
+  const float* dG = dU + N;
+  const float* dA = dU + 2 * N;
+  float* g = M.grads.data();
+  jobs.push_back({X, I, I, dU, G, N, g + Ly.off[0], N});
+  jobs.push_back({X, I, I, dG, G, N, g + Ly.off[2], N});
+  jobs.push_back({Hp, N, N, dG, G, N, g + Ly.off[2] + I * N, N});
+  jobs.push_back({X, I, I, dA, G, N, g + Ly.off[4], N});
+  jobs.push_back({Hp, N, N, dA, G, N, g + Ly.off[4] + I * N, N});
+  bias.push_back({dU, G, N, g + Ly.off[1]});
+  bias.push_back({dG, G, N, g + Ly.off[3]});
+}
+
+// dL/ds = (1 - tanh(s)^2) sum_b dL/dh_{-1}[b], summed in batch order.
+void rwa_finish_backward(Model& M, int l) {
+  Layer& Ly = M.layers[l];
+  const long N = M.spec.N, B = M.B_;
+  const float* s = M.params.data() + Ly.off[5];
+  float* ds = M.grads.data() + Ly.off[5];
+  for (long j = 0; j < N; j++) {
+    float acc = 0.0f;
+    for (long b = 0; b < B; b++) acc += Ly.dhc[b * N + j];
+    float th = std::tanh(s[j]);
+    ds[j] = acc * (1.0f - th * th);
+  }
+}
+
+}  // namespace rwa

@@ -1,0 +1,258 @@
+// See sgemm.h.
+#include "sgemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "threadpool.h"
+
+#if RWA_X86
+#include <immintrin.h>
+#endif
+
+namespace rwa {
+namespace gemm {
+namespace {
+
+constexpr long KC = 256;
+constexpr long MC = 96;   // multiple of MR
+constexpr long NC = 1024;  // multiple of NR
+
+// A(i, k) = a[i*rs + k*cs]; b: K x NR panel; C tile of M x nc at c (row stride ldc).
+// C = alpha acc + beta C (beta = 0: C not read).
+using Ukr = void (*)(long K, const float* a, long rs, long cs, const float* b, float* c, long ldc, int nc, float alpha,
+                     float beta);
+
+template <int M>
+void ukr_portable(long K, const float* a, long rs, long cs, const float* b, float* c, long ldc, int nc, float alpha,
+                  float beta) {
+  float acc[M][NR];
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
+  for (long k = 0; k < K; k++) {
+    const float* bk = b + k * NR;
+    for (int i = 0; i < M; i++) {
+      float av = a[i * rs + k * cs];
+      for (int j = 0; j < NR; j++) acc[i][j] += av * bk[j];
+    }
+  }
+  for (int i = 0; i < M; i++) {
+    float* ci = c + i * ldc;
+    if (beta == 0.0f) {
+      for (int j = 0; j < nc; j++) ci[j] = alpha * acc[i][j];
+    } else {
+      for (int j = 0; j < nc; j++) ci[j] = alpha * acc[i][j] + beta * ci[j];
+    }
+  }
+}
+
+#if RWA_X86
+template <int M>
+RWA_AVX2 void ukr_avx2(long K, const float* a, long rs, long cs, const float* b, float* c, long ldc, int nc, float alpha,
+                       float beta) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
+         c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  const float* a0 = a;
+  const float* a1 = a + rs;
+  const float* a2 = a + 2 * rs;
+  const float* a3 = a + 3 * rs;
+  const float* a4 = a + 4 * rs;
+  const float* a5 = a + 5 * rs;
+  for (long k = 0; k < K; k++) {
+    __m256 b0 = _mm256_loadu_ps(b);
+    __m256 b1 = _mm256_loadu_ps(b + 8);
+    b += NR;
+    __m256 av;
+    av = _mm256_broadcast_ss(a0);
+    c00 = _mm256_fmadd_ps(av, b0, c00);
+    c01 = _mm256_fmadd_ps(av, b1, c01);
+    a0 += cs;
+    if (M > 1) {
+      av = _mm256_broadcast_ss(a1);
+      c10 = _mm256_fmadd_ps(av, b0, c10);
+      c11 = _mm256_fmadd_ps(av, b1, c11);
+      a1 += cs;
+    }
+    if (M > 2) {
+      av = _mm256_broadcast_ss(a2);
+      c20 = _mm256_fmadd_ps(av, b0, c20);
+      c21 = _mm256_fmadd_ps(av, b1, c21);
+      a2 += cs;
+    }
+    if (M > 3) {
+      av = _mm256_broadcast_ss(a3);
+      c30 = _mm256_fmadd_ps(av, b0, c30);
+      c31 = _mm256_fmadd_ps(av, b1, c31);
+      a3 += cs;
+    }
+    if (M > 4) {
+      av = _mm256_broadcast_ss(a4);
+      c40 = _mm256_fmadd_ps(av, b0, c40);
+      c41 = _mm256_fmadd_ps(av, b1, c41);
+      a4 += cs;
+    }
+    if (M > 5) {
+      av = _mm256_broadcast_ss(a5);
+      c50 = _mm256_fmadd_ps(av, b0, c50);
+      c51 = _mm256_fmadd_ps(av, b1, c51);
+      a5 += cs;
+    }
+  }
+  __m256 acc[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  for (int i = 0; i < M; i++) {
+    float* ci = c + i * ldc;
+    if (nc == NR) {
+      if (beta == 0.0f) {
+        _mm256_storeu_ps(ci, _mm256_mul_ps(va, acc[i][0]));
+        _mm256_storeu_ps(ci + 8, _mm256_mul_ps(va, acc[i][1]));
+      } else {
+        _mm256_storeu_ps(ci, _mm256_fmadd_ps(vb, _mm256_loadu_ps(ci), _mm256_mul_ps(va, acc[i][0])));
+        _mm256_storeu_ps(ci + 8, _mm256_fmadd_ps(vb, _mm256_loadu_ps(ci + 8), _mm256_mul_ps(va, acc[i][1])));
+      }
+    } else {
+      float tmp[NR];
+      _mm256_storeu_ps(tmp, _mm256_mul_ps(va, acc[i][0]));
+      _mm256_storeu_ps(tmp + 8, _mm256_mul_ps(va, acc[i][1]));
+      if (beta == 0.0f) {
+        for (int j = 0; j < nc; j++) ci[j] = tmp[j];
+      } else {
+        for (int j = 0; j < nc; j++) ci[j] = __builtin_fmaf(beta, ci[j], tmp[j]);
+      }
+    }
+  }
+}
+#endif
+
+Ukr kernel(int m) {
+  static const Ukr portable[MR] = {ukr_portable<1>, ukr_portable<2>, ukr_portable<3>,
+                                   ukr_portable<4>, ukr_portable<5>, ukr_portable<6>};
+#if RWA_X86
+  static const Ukr avx2[MR] = {ukr_avx2<1>, ukr_avx2<2>, ukr_avx2<3>, ukr_avx2<4>, ukr_avx2<5>, ukr_avx2<6>};
+  if (active_isa() == Isa::Avx2Fma) return avx2[m - 1];
+#endif
+  return portable[m - 1];
+}
+
+}  // namespace
+
+void pack_b(PackedB& pb, const float* src, long ld, bool trans, long ncols, long out_col) {
+  const long K = pb.K;
+  for (long j0 = 0; j0 < ncols; j0 += NR) {
+    int w = static_cast<int>(std::min<long>(NR, ncols - j0));
+    size_t base = pb.data.size();
+    pb.data.resize(base + static_cast<size_t>(K) * NR, 0.0f);
+    float* dst = pb.data.data() + base;
+    for (long k = 0; k < K; k++) {
+      float* d = dst + k * NR;
+      if (trans) {
+        for (int j = 0; j < w; j++) d[j] = src[(j0 + j) * ld + k];
+      } else {
+        const float* s = src + k * ld + j0;
+        for (int j = 0; j < w; j++) d[j] = s[j];
+      }
+    }
+    pb.col.push_back(out_col + j0);
+    pb.width.push_back(w);
+  }
+}
+
+void gemm_rows(long rows, const float* A, long lda, const PackedB& B, float* C, long ldc, bool accumulate, long p0,
+               long p1) {
+  if (p1 < 0) p1 = B.panels();
+  const float beta = accumulate ? 1.0f : 0.0f;
+  const Ukr full = kernel(MR);
+  const long K = B.K;
+  for (long p = p0; p < p1; p++) {
+    const float* panel = B.data.data() + p * K * NR;
+    float* cp = C + B.col[p];
+    int w = B.width[p];
+    long r = 0;
+    for (; r + MR <= rows; r += MR) full(K, A + r * lda, lda, 1, panel, cp + r * ldc, ldc, w, 1.0f, beta);
+    if (r < rows) kernel(static_cast<int>(rows - r))(K, A + r * lda, lda, 1, panel, cp + r * ldc, ldc, w, 1.0f, beta);
+  }
+}
+
+void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda, const float* B, long ldb,
+                float beta, float* C, long ldc, long n0, long n1) {
+  (void)N;
+  if (M <= 0 || n1 <= n0) return;
+  if (K <= 0) {
+    for (long i = 0; i < M; i++)
+      for (long j = n0; j < n1; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+    return;
+  }
+  thread_local std::vector<float> bbuf, abuf;
+  bbuf.resize(static_cast<size_t>(KC) * NC);
+  abuf.resize(static_cast<size_t>(KC) * MC);
+  float* bp = bbuf.data();
+  float* ap = abuf.data();
+  for (long jc = n0; jc < n1; jc += NC) {
+    long nc = std::min(NC, n1 - jc);
+    long npan = (nc + NR - 1) / NR;
+    for (long pc = 0; pc < K; pc += KC) {
+      long kc = std::min(KC, K - pc);
+      // pack op(B)[pc:pc+kc, jc:jc+nc] into kc x NR panels
+      for (long p = 0; p < npan; p++) {
+        float* d = bp + p * kc * NR;
+        long j0 = jc + p * NR;
+        int w = static_cast<int>(std::min<long>(NR, jc + nc - j0));
+        for (long k = 0; k < kc; k++) {
+          float* dk = d + k * NR;
+          if (tb) {
+            for (int j = 0; j < w; j++) dk[j] = B[(j0 + j) * ldb + pc + k];
+          } else {
+            const float* s = B + (pc + k) * ldb + j0;
+            for (int j = 0; j < w; j++) dk[j] = s[j];
+          }
+          for (int j = w; j < NR; j++) dk[j] = 0.0f;
+        }
+      }
+      float b_eff = pc == 0 ? beta : 1.0f;
+      for (long ic = 0; ic < M; ic += MC) {
+        long mc = std::min(MC, M - ic);
+        long ntile = (mc + MR - 1) / MR;
+        // pack op(A)[ic:ic+mc, pc:pc+kc] into tiles of kc x MR (k-major)
+        for (long t = 0; t < ntile; t++) {
+          float* d = ap + t * kc * MR;
+          long i0 = ic + t * MR;
+          int h = static_cast<int>(std::min<long>(MR, ic + mc - i0));
+          for (long k = 0; k < kc; k++) {
+            float* dk = d + k * MR;
+            if (ta) {
+              const float* s = A + (pc + k) * lda + i0;
+              for (int i = 0; i < h; i++) dk[i] = s[i];
+            } else {
+              for (int i = 0; i < h; i++) dk[i] = A[(i0 + i) * lda + pc + k];
+            }
+            for (int i = h; i < MR; i++) dk[i] = 0.0f;
+          }
+        }
+        for (long p = 0; p < npan; p++) {
+          long j0 = jc + p * NR;
+          int w = static_cast<int>(std::min<long>(NR, jc + nc - j0));
+          const float* panel = bp + p * kc * NR;
+          for (long t = 0; t < ntile; t++) {
+            long i0 = ic + t * MR;
+            int h = static_cast<int>(std::min<long>(MR, ic + mc - i0));
+            kernel(h)(kc, ap + t * kc * MR, 1, MR, panel, C + i0 * ldc + j0, ldc, w, alpha, b_eff);
+          }
+        }
+      }
+    }
+  }
+}
+
+void sgemm(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda, const float* B, long ldb,
+           float beta, float* C, long ldc, int threads) {
+  long maxThreads = (N + NR - 1) / NR;
+  int n = static_cast<int>(std::max<long>(1, std::min<long>(threads, maxThreads)));
+  parallel_run(n, [&](int k) {
+    long n0, n1;
+    split_range(N, n, k, NR, &n0, &n1);
+    sgemm_cols(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, n0, n1);
+  });
+}
+
+}  // namespace gemm
+}  // namespace rwa

@@ -1,0 +1,54 @@
+// Single-precision matrix products for the fused kernels.
+//
+// One register-blocked microkernel (MR x NR = 6 x 16: twelve AVX2 accumulators, or a portable C++ form
+// the compiler vectorises) serves two drivers:
+//  - gemm_rows: the per-time-step product rows(A) x W with W packed once per call into K x 16 panels
+//    (PackedB). A is read in place (row-major), so a thread can multiply just its own batch rows.
+//  - sgemm / sgemm_cols: a general blocked product C = alpha op(A) op(B) + beta C (Goto-style packing,
+//    KC x MC x NC blocks), used for the weight gradients over many time steps at once.
+// Every element of C is accumulated over k in the same order whatever the thread split, so results do
+// not depend on the number of threads.
+#pragma once
+#include <vector>
+
+#include "common.h"
+
+namespace rwa {
+namespace gemm {
+
+constexpr int MR = 6;
+constexpr int NR = 16;
+
+struct PackedB {
+  long K = 0;
+  std::vector<float> data;  // panels of K x NR, zero-padded
+  std::vector<long> col;    // output column of each panel's first column
+  std::vector<int> width;   // valid columns of each panel (1..NR)
+  long panels() const { return static_cast<long>(col.size()); }
+  void reset(long k) {
+    K = k;
+    data.clear();
+    col.clear();
+    width.clear();
+  }
+};
+
+// Appends columns j in [0, ncols) of a K x ncols matrix M (M(k, j) = trans ? src[j*ld + k] : src[k*ld + j]),
+// to be written at output columns out_col + j.
+void pack_b(PackedB& pb, const float* src, long ld, bool trans, long ncols, long out_col);
+
+// C[r, col] (=|+=) sum_k A[r, k] B[k, col] for rows r < rows and panels [p0, p1) of B (p1 < 0: all).
+void gemm_rows(long rows, const float* A, long lda, const PackedB& B, float* C, long ldc, bool accumulate, long p0 = 0,
+               long p1 = -1);
+
+// C = alpha op(A) op(B) + beta C for the columns [n0, n1) of C only; op(A) is M x K, op(B) is K x N.
+// beta = 0 never reads C.
+void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda, const float* B, long ldb,
+                float beta, float* C, long ldc, long n0, long n1);
+
+// The whole product on `threads` threads (columns split in multiples of NR).
+void sgemm(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda, const float* B, long ldb,
+           float beta, float* C, long ldc, int threads);
+
+}  // namespace gemm
+}  // namespace rwa

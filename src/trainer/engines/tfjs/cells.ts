@@ -1,6 +1,6 @@
 /**
  * The cells as the tfjs engine runs them: the same maths as ../../models/{rwa,lstm,gru}.ts, rearranged for
- * speed (x and h products kept apart so nothing is concatenated per step; gates sharing one product) and
+ * speed (x and h products kept apart so nothing is concatenated per step; no slicing of per-step results) and
  * each paired with its hand-written backward step. The layer loop (./model.ts) does masking, stacking
  * and the weight gradients, which are large products over many steps rather than one per step.
  *
@@ -18,17 +18,46 @@ export interface WeightGroup {
 
 /** One layer's weights, cut from the flat vector once per forward and reused by backward. */
 export interface LayerWeights {
-  /** Per group: rows multiplying x_t (I, C) and their transpose (C, I), the latter only when dx is needed. */
-  Wx: tf.Tensor2D[];
+  /**
+   * Per group k and N-column part j (RWA's [g | a], the LSTM's [i | f | g | o], ...): the rows multiplying x_t
+   * (I, N), those multiplying the recurrent operand (N, N) and the bias (N) if the part has one. Forward uses
+   * one product per part: slicing a (B, C) result into parts costs more on wasm than the extra matMul calls.
+   */
+  Wx: tf.Tensor2D[][];
+  Wh: (tf.Tensor2D | undefined)[][];
+  b: (tf.Tensor1D | undefined)[][];
+  /** Per group, the transposed whole matrices for backward: (C, I) (only when dx is needed) and (C, N). */
   WxT: (tf.Tensor2D | undefined)[];
-  /** Per group: rows multiplying the recurrent operand (N, C) and their transpose (C, N). */
-  Wh: (tf.Tensor2D | undefined)[];
   WhT: (tf.Tensor2D | undefined)[];
-  /** Per group: the concatenated bias (C) when every block has one. */
-  b: (tf.Tensor1D | undefined)[];
   /** This layer's raw parameters by key (`Wg`, `s`, ...). */
   raw: Map<string, tf.Tensor>;
+  ops: Kernels;
 }
+
+/** Elementwise functions whose fastest form depends on the back end. */
+export interface Kernels {
+  tanh(v: tf.Tensor2D): tf.Tensor2D;
+  /** e^v for v <= 0. */
+  expNonPos(v: tf.Tensor2D): tf.Tensor2D;
+}
+
+export const PLAIN_KERNELS: Kernels = {
+  tanh: (v) => tf.tanh(v),
+  expNonPos: (v) => tf.exp(v),
+};
+
+/**
+ * On wasm, tanh and exp are scalar loops (~1 ms per (100, 250)) while sigmoid is vectorised (~0.1 ms):
+ * tanh(v) = 2 sigmoid(2v) - 1 and e^v = sigmoid(v) / (1 - sigmoid(v)) are 3-4 cheap ops instead. Both are
+ * accurate to a few float32 ulps in absolute terms (v <= 0 keeps 1 - sigmoid(v) >= 0.5, no cancellation).
+ */
+export const SIGMOID_KERNELS: Kernels = {
+  tanh: (v) => tf.sub(tf.mul(tf.sigmoid(tf.mul(v, 2)), 2), 1),
+  expNonPos: (v) => {
+    const s = tf.sigmoid(v);
+    return tf.div(s, tf.sub(1, s));
+  },
+};
 
 export interface StepForward {
   /** New states as if the step were live (state 0 is h); the layer loop applies the mask. */
@@ -60,17 +89,18 @@ export interface FusedCell {
   initialGrads(w: LayerWeights, dState0: tf.Tensor2D[]): Map<string, tf.Tensor>;
 }
 
-const affine = (w: LayerWeights, k: number, x: tf.Tensor2D, hSrc?: tf.Tensor2D): tf.Tensor2D => {
-  let pre: tf.Tensor2D = tf.matMul(x, w.Wx[k]!);
-  if (hSrc) pre = tf.add(pre, tf.matMul(hSrc, w.Wh[k]!));
-  return w.b[k] ? tf.add(pre, w.b[k]!) : pre;
+/** Part j of group k's pre-activation: x Wx + hSrc Wh + b, (B, N). */
+const affine = (w: LayerWeights, k: number, j: number, x: tf.Tensor2D, hSrc?: tf.Tensor2D): tf.Tensor2D => {
+  let pre: tf.Tensor2D = tf.matMul(x, w.Wx[k]![j]!);
+  if (hSrc) pre = tf.add(pre, tf.matMul(hSrc, w.Wh[k]![j]!));
+  const b = w.b[k]![j];
+  return b ? tf.add(pre, b) : pre;
 };
 const raw = (w: LayerWeights, key: string) => w.raw.get(key)!;
 /** 1 - v^2: the derivative of tanh from its output. */
 const dTanh = (v: tf.Tensor2D) => tf.sub(1, tf.square(v)) as tf.Tensor2D;
 /** v (1 - v): the derivative of sigmoid from its output. */
 const dSigmoid = (v: tf.Tensor2D) => tf.mul(v, tf.sub(1, v)) as tf.Tensor2D;
-const split = (v: tf.Tensor2D, parts: number) => tf.split(v, parts, 1) as tf.Tensor2D[];
 
 /**
  * RWA, states [h, n, d, aMax]. Gradients treat aMax as a constant: h depends on n/d only, and a common
@@ -90,22 +120,22 @@ export const rwa: FusedCell = {
     tf.fill([B, N], -1e38),
   ],
   forward(w, x, [hPrev, n, d, aMax]) {
-    const u = affine(w, 0, x); // (B, N)
-    const [gRaw, a] = split(affine(w, 1, x, hPrev), 2); // (B, N) each
-    const tg = tf.tanh(tf.add(gRaw!, raw(w, 'bg'))) as tf.Tensor2D; // (B, N) tanh(g)
-    const aNew = tf.maximum(aMax!, a!); // (B, N)
-    const scalePrev = tf.exp(tf.sub(aMax!, aNew)) as tf.Tensor2D; // (B, N)
-    const wt = tf.exp(tf.sub(a!, aNew)) as tf.Tensor2D; // (B, N) e^{a - aMax}
+    const { tanh, expNonPos } = w.ops;
+    const u = affine(w, 0, 0, x); // (B, N)
+    const tg = tanh(affine(w, 1, 0, x, hPrev)); // (B, N) tanh(g)
+    const a = affine(w, 1, 1, x, hPrev); // (B, N)
+    // aNew = max(aMax, a) as a + relu(aMax - a): exact even for aMax = -1e38, and relu is cheap where max is not.
+    const below = tf.sub(aMax!, a) as tf.Tensor2D; // (B, N)
+    const lift = tf.relu(below) as tf.Tensor2D; // (B, N) aNew - a >= 0
+    const aNew = tf.add(a, lift) as tf.Tensor2D; // (B, N)
+    const scalePrev = expNonPos(tf.sub(below, lift)); // (B, N) e^{aMax - aNew}
+    const wt = expNonPos(tf.neg(lift)); // (B, N) e^{a - aNew}
     const nNew = tf.add(tf.mul(n!, scalePrev), tf.mul(tf.mul(u, tg), wt)) as tf.Tensor2D; // (B, N)
     const dNew = tf.add(tf.mul(d!, scalePrev), wt) as tf.Tensor2D; // (B, N)
     const invD = tf.reciprocal(dNew) as tf.Tensor2D; // (B, N)
     const r = tf.mul(nNew, invD) as tf.Tensor2D; // (B, N)
-    const h = tf.tanh(r) as tf.Tensor2D; // (B, N)
-    return {
-      state: [h, nNew, dNew, aNew as tf.Tensor2D],
-      cache: [u, tg, wt, scalePrev, invD, r, h],
-      operands: [undefined, hPrev],
-    };
+    const h = tanh(r); // (B, N)
+    return { state: [h, nNew, dNew, aNew], cache: [u, tg, wt, scalePrev, invD, r, h], operands: [undefined, hPrev] };
   },
   backward(w, [u, tg, wt, scalePrev, invD, r, h], [dh, dn, dd]) {
     const q = tf.mul(tf.mul(dh!, dTanh(h!)), invD!); // (B, N) dLoss/dn through h = tanh(n/d)
@@ -132,13 +162,13 @@ export const lstm: FusedCell = {
   keepStates: [true, true],
   initialState: (_w, B, N) => [tf.zeros([B, N]), tf.zeros([B, N])],
   forward(w, x, [hPrev, cPrev]) {
-    const [iRaw, fRaw, gRaw, oRaw] = split(affine(w, 0, x, hPrev), 4); // (B, N) each
-    const i = tf.sigmoid(iRaw!) as tf.Tensor2D;
-    const f = tf.sigmoid(fRaw!) as tf.Tensor2D;
-    const g = tf.tanh(gRaw!) as tf.Tensor2D;
-    const o = tf.sigmoid(oRaw!) as tf.Tensor2D;
+    const { tanh } = w.ops;
+    const i = tf.sigmoid(affine(w, 0, 0, x, hPrev)) as tf.Tensor2D; // (B, N)
+    const f = tf.sigmoid(affine(w, 0, 1, x, hPrev)) as tf.Tensor2D; // (B, N)
+    const g = tanh(affine(w, 0, 2, x, hPrev)); // (B, N)
+    const o = tf.sigmoid(affine(w, 0, 3, x, hPrev)) as tf.Tensor2D; // (B, N)
     const c = tf.add(tf.mul(f, cPrev!), tf.mul(i, g)) as tf.Tensor2D; // (B, N)
-    const tc = tf.tanh(c) as tf.Tensor2D; // (B, N)
+    const tc = tanh(c); // (B, N)
     const h = tf.mul(o, tc) as tf.Tensor2D; // (B, N)
     return { state: [h, c], cache: [i, f, g, o, tc, cPrev!], operands: [hPrev] };
   },
@@ -168,11 +198,12 @@ export const gru: FusedCell = {
   keepStates: [true],
   initialState: (_w, B, N) => [tf.zeros([B, N])],
   forward(w, x, [hPrev]) {
-    const [z, r] = split(tf.sigmoid(affine(w, 0, x, hPrev)) as tf.Tensor2D, 2); // (B, N) each
-    const rh = tf.mul(r!, hPrev!) as tf.Tensor2D; // (B, N)
-    const hTilde = tf.tanh(affine(w, 1, x, rh)) as tf.Tensor2D; // (B, N)
-    const h = tf.add(hPrev!, tf.mul(z!, tf.sub(hTilde, hPrev!))) as tf.Tensor2D; // (B, N)
-    return { state: [h], cache: [z!, r!, hTilde, hPrev!], operands: [hPrev, rh] };
+    const z = tf.sigmoid(affine(w, 0, 0, x, hPrev)) as tf.Tensor2D; // (B, N)
+    const r = tf.sigmoid(affine(w, 0, 1, x, hPrev)) as tf.Tensor2D; // (B, N)
+    const rh = tf.mul(r, hPrev!) as tf.Tensor2D; // (B, N)
+    const hTilde = w.ops.tanh(affine(w, 1, 0, x, rh)); // (B, N)
+    const h = tf.add(hPrev!, tf.mul(z, tf.sub(hTilde, hPrev!))) as tf.Tensor2D; // (B, N)
+    return { state: [h], cache: [z, r, hTilde, hPrev!], operands: [hPrev, rh] };
   },
   backward(w, [z, r, hTilde, hPrev], [dh]) {
     const dhTilde = tf.mul(dh!, z!); // (B, N)

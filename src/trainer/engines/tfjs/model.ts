@@ -20,11 +20,13 @@ import type {
 } from '../engine.js';
 import { paramLayout, type ParamLayout } from '../../models/params.js';
 import { splitParams } from '../../models/cell.js';
-import { FUSED_CELLS, type FusedCell, type LayerWeights } from './cells.js';
+import { FUSED_CELLS, PLAIN_KERNELS, type FusedCell, type Kernels, type LayerWeights } from './cells.js';
 
 export interface TfjsModelOptions {
   /** Steps per weight-gradient product; ~25 was fastest on wasm. */
   gradChunk?: number;
+  /** How tanh and exp are computed; createTfjsEngine picks the fastest for its back end. */
+  kernels?: Kernels;
 }
 
 /** What one layer's forward keeps for backward. */
@@ -52,6 +54,7 @@ export class TfjsModel implements TrainableModel {
   private readonly layout: ParamLayout;
   private readonly cell: FusedCell;
   private readonly gradChunk: number;
+  private readonly kernels: Kernels;
   private params: tf.Tensor1D;
   private m: tf.Tensor1D;
   private v: tf.Tensor1D;
@@ -73,6 +76,7 @@ export class TfjsModel implements TrainableModel {
       throw new Error(`parameter vector has ${params.length} values; a ${describe(spec)} needs ${this.paramCount}`);
     this.cell = FUSED_CELLS[spec.cell];
     this.gradChunk = options.gradChunk ?? 25;
+    this.kernels = options.kernels ?? PLAIN_KERNELS;
     this.params = tf.tensor1d(params);
     this.m = tf.zeros([this.paramCount]);
     this.v = tf.zeros([this.paramCount]);
@@ -408,24 +412,26 @@ export class TfjsModel implements TrainableModel {
         const I = l === 0 ? spec.inputSize : N;
         const raw = new Map<string, tf.Tensor>();
         for (const [name, t] of named) if (name.startsWith(`l${l}.`)) raw.set(name.slice(name.indexOf('.') + 1), t);
-        const lw: LayerWeights = { Wx: [], WxT: [], Wh: [], WhT: [], b: [], raw };
+        const lw: LayerWeights = { Wx: [], Wh: [], b: [], WxT: [], WhT: [], raw, ops: this.kernels };
         for (const group of this.cell.groups) {
           const mats = group.blocks.map((b) => raw.get(b.key) as tf.Tensor2D);
           const W = mats.length > 1 ? tf.concat(mats, 1) : mats[0]!; // (I(+N), C)
-          const Wx = group.recurrent ? keep(tf.slice(W, [0, 0], [I, -1])) : W; // (I, C)
-          const Wh = group.recurrent ? keep(tf.slice(W, [I, 0], [N, -1])) : undefined; // (N, C)
-          lw.Wx.push(Wx);
-          lw.WxT.push(l > 0 ? keep(tf.transpose(Wx)) : undefined);
-          lw.Wh.push(Wh);
-          lw.WhT.push(Wh ? keep(tf.transpose(Wh)) : undefined);
-          const biases = group.blocks.map((b) => (b.bias ? (raw.get(b.bias) as tf.Tensor1D) : undefined));
-          lw.b.push(
-            biases.every((b) => b)
-              ? biases.length > 1
-                ? keep(tf.concat(biases as tf.Tensor1D[]))
-                : biases[0]
-              : undefined,
+          const Wx = group.recurrent ? tf.slice(W, [0, 0], [I, -1]) : W; // (I, C)
+          const Wh = group.recurrent ? tf.slice(W, [I, 0], [N, -1]) : undefined; // (N, C)
+          const parts = W.shape[1] / N;
+          lw.Wx.push(Array.from({ length: parts }, (_, j) => keep(tf.slice(Wx, [0, j * N], [-1, N]))));
+          lw.Wh.push(
+            Array.from({ length: parts }, (_, j) => (Wh ? keep(tf.slice(Wh, [0, j * N], [-1, N])) : undefined)),
           );
+          lw.b.push(
+            group.blocks.flatMap((b) => {
+              const cols = (raw.get(b.key) as tf.Tensor2D).shape[1] / N;
+              const bias = b.bias ? (raw.get(b.bias) as tf.Tensor1D) : undefined;
+              return Array.from({ length: cols }, (_, j) => (bias ? keep(tf.slice(bias, j * N, N)) : undefined));
+            }),
+          );
+          lw.WxT.push(l > 0 ? keep(tf.transpose(Wx)) : undefined);
+          lw.WhT.push(Wh ? keep(tf.transpose(Wh)) : undefined);
         }
         layers.push(lw);
       }

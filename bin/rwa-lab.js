@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// rwa-lab command line: `rwa-lab train ...` (see `rwa-lab train --help`), `rwa-lab serve`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist', 'src');
+if (!fs.existsSync(path.join(dist, 'trainer', 'cli', 'train.js'))) {
+  console.error('rwa-lab: building (first run) ...');
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+const [command, ...args] = process.argv.slice(2);
+const commands = {
+  train: async () => (await import(path.join(dist, 'trainer', 'cli', 'train.js'))).trainMain(args),
+  serve: async () => {
+    await import(path.join(dist, 'server', 'main.js'));
+    return undefined;
+  },
+};
+if (!command || command === '--help' || command === '-h' || !(command in commands)) {
+  const known = Object.keys(commands).join(', ');
+  if (command && !(command in commands) && command !== '--help' && command !== '-h')
+    console.error(`rwa-lab: unknown command ${JSON.stringify(command)}; known: ${known}`);
+  console.error(`usage: rwa-lab <command> [flags]   commands: ${known}; rwa-lab <command> --help for its flags`);
+  process.exit(command && command !== '--help' && command !== '-h' ? 2 : 0);
+}
+const code = await commands[command]();
+if (typeof code === 'number') process.exit(code);

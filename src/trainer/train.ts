@@ -10,13 +10,7 @@
  * and on cancel) weights and optimiser state are saved. NaN/Inf loss or gradients stop the run as DIVERGED.
  */
 import type { RunConfig } from './config.js';
-import {
-  DEFAULT_ADAM,
-  type Engine,
-  type ModelSpec,
-  type OptimizerState,
-  type TrainableModel,
-} from './engines/engine.js';
+import { DEFAULT_ADAM, type Engine, type ModelSpec, type OptimizerState } from './engines/engine.js';
 import { computeLoss } from './loss.js';
 import { initParams } from './models/params.js';
 import type { FinalStatus, MetricRecord, Recorder } from './recorder.js';

@@ -32,7 +32,7 @@ inline void scatter_dxh(Model& M, Layer& Ly, int l, long t, long b0, long b1) {
 }
 
 // dh_t (in dhc, rows b) += ext rows.
-inline void add_ext(float* dh, const float* ext, long N) {
+inline void add_ext(float* __restrict dh, const float* __restrict ext, long N) {
   if (!ext) return;
   for (long j = 0; j < N; j++) dh[j] += ext[j];
 }

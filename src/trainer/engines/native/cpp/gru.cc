@@ -10,6 +10,50 @@
 
 namespace rwa {
 
+namespace {
+
+void add_to(long n, float* __restrict dst, const float* __restrict a, const float* __restrict b) {
+  for (long j = 0; j < n; j++) dst[j] = a[j] + b[j];
+}
+
+// z, r from the activated [z|r]; rh = r h_{t-1}, also written into the second product's input row
+void gru_gates(long N, const float* __restrict zr, const float* __restrict hp, float* __restrict z,
+               float* __restrict r, float* __restrict rh, float* __restrict x2h) {
+  for (long j = 0; j < N; j++) {
+    z[j] = zr[j];
+    r[j] = zr[N + j];
+    rh[j] = zr[N + j] * hp[j];
+    x2h[j] = rh[j];
+  }
+}
+
+void gru_out(long N, const float* __restrict z, const float* __restrict hp, const float* __restrict ht,
+             float* __restrict h) {
+  for (long j = 0; j < N; j++) h[j] = (1.0f - z[j]) * hp[j] + z[j] * ht[j];
+}
+
+void gru_bwd_a(long N, const float* __restrict dh, const float* __restrict z, const float* __restrict ht,
+               const float* __restrict hp, float* __restrict pz, float* __restrict ph) {
+  for (long j = 0; j < N; j++) {
+    pz[j] = dh[j] * (ht[j] - hp[j]) * z[j] * (1.0f - z[j]);
+    ph[j] = dh[j] * z[j] * (1.0f - ht[j] * ht[j]);
+  }
+}
+
+void gru_bwd_b(long N, const float* __restrict drh, const float* __restrict hp, const float* __restrict r,
+               const float* __restrict z, float* __restrict pr, float* __restrict dh) {
+  for (long j = 0; j < N; j++) {
+    pr[j] = drh[j] * hp[j] * r[j] * (1.0f - r[j]);
+    dh[j] = dh[j] * (1.0f - z[j]) + drh[j] * r[j];
+  }
+}
+
+void add_in(long n, float* __restrict dst, const float* __restrict a) {
+  for (long j = 0; j < n; j++) dst[j] += a[j];
+}
+
+}  // namespace
+
 void gru_pack_forward(Model& M, int l) {
   Layer& Ly = M.layers[l];
   const long N = M.spec.N;
@@ -48,7 +92,7 @@ void gru_forward_step(Model& M, int l, long t, long b0, long b1, float* tmp) {
   const float* bh = M.params.data() + Ly.off[3];
   for (long b = b0; b < b1; b++) {
     const float* p = Ly.pre.data() + b * G;
-    for (long j = 0; j < 2 * N; j++) tmp[j] = p[j] + bzr[j];
+    add_to(2 * N, tmp, p, bzr);
     vm::sigmoid(tmp, tmp, 2 * N);
     const long row = (s * B + b) * N;
     float* z = Ly.st[0].data() + row;
@@ -57,12 +101,7 @@ void gru_forward_step(Model& M, int l, long t, long b0, long b1, float* tmp) {
     const float* hp = hprev + b * N;
     float* x2 = Ly.xh2.data() + b * W;
     std::copy(x + b * I, x + (b + 1) * I, x2);
-    for (long j = 0; j < N; j++) {
-      z[j] = tmp[j];
-      r[j] = tmp[N + j];
-      rh[j] = r[j] * hp[j];
-      x2[I + j] = rh[j];
-    }
+    gru_gates(N, tmp, hp, z, r, rh, x2 + I);
   }
   gemm::gemm_rows(b1 - b0, Ly.xh2.data() + b0 * W, W, Ly.fw2, Ly.pre.data() + b0 * G, G, false);
   for (long b = b0; b < b1; b++) {
@@ -76,9 +115,9 @@ void gru_forward_step(Model& M, int l, long t, long b0, long b1, float* tmp) {
     const float* z = Ly.st[0].data() + row;
     float* ht = Ly.st[2].data() + row;
     const float* p = Ly.pre.data() + b * G + 2 * N;
-    for (long j = 0; j < N; j++) ht[j] = p[j] + bh[j];
+    add_to(N, ht, p, bh);
     vm::tanh(ht, ht, N);
-    for (long j = 0; j < N; j++) h[j] = (1.0f - z[j]) * hp[j] + z[j] * ht[j];
+    gru_out(N, z, hp, ht, h);
   }
 }
 
@@ -98,10 +137,7 @@ void gru_backward_step(Model& M, int l, long t, long t0, long b0, long b1, const
     const float* z = Ly.st[0].data() + row;
     const float* ht = Ly.st[2].data() + row;
     const float* hp = Ly.hs.data() + row;  // slot t holds h_{t-1}
-    for (long j = 0; j < N; j++) {
-      prow[j] = dh[j] * (ht[j] - hp[j]) * z[j] * (1.0f - z[j]);
-      prow[2 * N + j] = dh[j] * z[j] * (1.0f - ht[j] * ht[j]);
-    }
+    gru_bwd_a(N, dh, z, ht, hp, prow, prow + 2 * N);
   }
   gemm::gemm_rows(b1 - b0, dp + b0 * G + 2 * N, G, Ly.bw2, Ly.dxh2.data() + b0 * Wb, Wb, false);
   for (long b = b0; b < b1; b++) {
@@ -113,22 +149,17 @@ void gru_backward_step(Model& M, int l, long t, long t0, long b0, long b1, const
     const float* drh = Ly.dxh2.data() + b * Wb + hoff;
     float* dh = Ly.dhc.data() + b * N;
     float* prow = dp + b * G;
-    for (long j = 0; j < N; j++) {
-      prow[N + j] = drh[j] * hp[j] * r[j] * (1.0f - r[j]);
-      dh[j] = dh[j] * (1.0f - z[j]) + drh[j] * r[j];
-    }
+    gru_bwd_b(N, drh, hp, r, z, prow + N, dh);
   }
   gemm::gemm_rows(b1 - b0, dp + b0 * G, G, Ly.bw, Ly.dxh.data() + b0 * Wb, Wb, false);
   for (long b = b0; b < b1; b++) {
     const float* row1 = Ly.dxh.data() + b * Wb;
     const float* row2 = Ly.dxh2.data() + b * Wb;
     if (M.live(t, b)) {
-      float* dh = Ly.dhc.data() + b * N;
-      for (long j = 0; j < N; j++) dh[j] += row1[hoff + j];
+      add_in(N, Ly.dhc.data() + b * N, row1 + hoff);
     }
     if (l > 0) {
-      float* dx = Ly.dx.data() + b * I;
-      for (long j = 0; j < I; j++) dx[j] = row1[j] + row2[j];
+      add_to(I, Ly.dx.data() + b * I, row1, row2);
     }
   }
 }

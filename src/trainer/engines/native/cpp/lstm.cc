@@ -10,6 +10,36 @@
 
 namespace rwa {
 
+namespace {
+
+void add_bias(long n, float* __restrict g, const float* __restrict bias) {
+  for (long j = 0; j < n; j++) g[j] += bias[j];
+}
+
+// c = f c_{t-1} + i g (gates [i|f|g|o] activated)
+void lstm_cell(long N, const float* __restrict g, const float* __restrict cp, float* __restrict c) {
+  for (long j = 0; j < N; j++) c[j] = g[N + j] * cp[j] + g[j] * g[2 * N + j];
+}
+
+void lstm_out(long N, const float* __restrict o, const float* __restrict tc, float* __restrict h) {
+  for (long j = 0; j < N; j++) h[j] = o[j] * tc[j];
+}
+
+void lstm_bwd_row(long N, const float* __restrict dh, const float* __restrict g, const float* __restrict tc,
+                  const float* __restrict cp, float* __restrict dcc, float* __restrict p) {
+  for (long j = 0; j < N; j++) {
+    float i = g[j], f = g[N + j], gg = g[2 * N + j], o = g[3 * N + j];
+    float dc = dcc[j] + dh[j] * o * (1.0f - tc[j] * tc[j]);
+    p[j] = dc * gg * i * (1.0f - i);
+    p[N + j] = dc * cp[j] * f * (1.0f - f);
+    p[2 * N + j] = dc * i * (1.0f - gg * gg);
+    p[3 * N + j] = dh[j] * tc[j] * o * (1.0f - o);
+    dcc[j] = dc * f;
+  }
+}
+
+}  // namespace
+
 void lstm_pack_forward(Model& M, int l) {
   Layer& Ly = M.layers[l];
   const long N = M.spec.N;
@@ -48,17 +78,16 @@ void lstm_forward_step(Model& M, int l, long t, long b0, long b1, float*) {
       continue;
     }
     float* g = gates + b * G;
-    for (long j = 0; j < G; j++) g[j] += bias[j];
+    add_bias(G, g, bias);
     vm::sigmoid(g, g, 2 * N);
     vm::tanh(g + 2 * N, g + 2 * N, N);
     vm::sigmoid(g + 3 * N, g + 3 * N, N);
     const float* cp = cprev + b * N;
     float* c = cout + b * N;
-    for (long j = 0; j < N; j++) c[j] = g[N + j] * cp[j] + g[j] * g[2 * N + j];
+    lstm_cell(N, g, cp, c);
     float* tc = tcs + b * N;
     vm::tanh(tc, c, N);
-    float* h = hout + b * N;
-    for (long j = 0; j < N; j++) h[j] = g[3 * N + j] * tc[j];
+    lstm_out(N, g + 3 * N, tc, hout + b * N);
   }
 }
 
@@ -77,16 +106,7 @@ void lstm_backward_step(Model& M, int l, long t, long t0, long b0, long b1, cons
     const float* g = Ly.st[0].data() + (t * B + b) * G;
     const float* tc = Ly.st[1].data() + (t * B + b) * N;
     const float* cp = Ly.cs.data() + (t * B + b) * N;
-    float* dcc = Ly.c1.data() + b * N;
-    for (long j = 0; j < N; j++) {
-      float i = g[j], f = g[N + j], gg = g[2 * N + j], o = g[3 * N + j];
-      float dc = dcc[j] + dh[j] * o * (1.0f - tc[j] * tc[j]);
-      prow[j] = dc * gg * i * (1.0f - i);
-      prow[N + j] = dc * cp[j] * f * (1.0f - f);
-      prow[2 * N + j] = dc * i * (1.0f - gg * gg);
-      prow[3 * N + j] = dh[j] * tc[j] * o * (1.0f - o);
-      dcc[j] = dc * f;
-    }
+    lstm_bwd_row(N, dh, g, tc, cp, Ly.c1.data() + b * N, prow);
   }
   gemm::gemm_rows(b1 - b0, dp + b0 * G, G, Ly.bw, Ly.dxh.data() + b0 * Wb, Wb, false);
   scatter_dxh(M, Ly, l, t, b0, b1);

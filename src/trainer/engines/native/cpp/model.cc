@@ -18,6 +18,14 @@ void ensure(std::vector<float>& v, size_t n) {
   if (v.size() < n) v.resize(n);
 }
 
+// db[c] += sum_r B[r, c] for c in [n0, n1), rows in order.
+void column_sums(long rows, const float* B, long ldb, long n0, long n1, float* __restrict db) {
+  for (long r = 0; r < rows; r++) {
+    const float* __restrict row = B + r * ldb;
+    for (long c = n0; c < n1; c++) db[c] += row[c];
+  }
+}
+
 }  // namespace
 
 long param_count(const Spec& s) {
@@ -232,10 +240,7 @@ void Model::backward(const float* dY) {
       for (const BiasJob& j : bias) {
         long n0, n1;
         split_range(j.Ncols, threads, k, gemm::NR, &n0, &n1);
-        for (long r = 0; r < (t1 - t0) * B; r++) {
-          const float* row = j.B + r * j.ldb;
-          for (long c = n0; c < n1; c++) j.db[c] += row[c];
-        }
+        column_sums((t1 - t0) * B, j.B, j.ldb, n0, n1, j.db);
       }
     });
   }

@@ -38,7 +38,7 @@ struct Layer {
   long Wb = 0;  // width of the per-step input gradient: N for layer 0 (h only), W above ([x | h])
   long off[6] = {0, 0, 0, 0, 0, 0};  // parameter offsets, in params.ts order
   gemm::PackedB fw, fw2, bw, bw2;    // packed weights for the forward and (transposed) backward products
-  std::vector<float> wcat;           // rwa: [Wg | Wa] as one (W, 2N) matrix
+  std::vector<float> wcat, gcat;     // rwa: [Wg | Wa] as one (W, 2N) matrix, and its gradient
   std::vector<float> hs;             // (slots + 1, B, N): h_{t-1} at slot t, h_t at slot t + 1
   std::vector<float> cs;             // lstm: c, same slots as hs
   std::vector<float> st[6];          // per-step stored activations (slots, B, *)

@@ -15,6 +15,56 @@
 
 namespace rwa {
 
+namespace {
+
+// u = pu + bu; tg = pg + bg (tanh applied after); m <- max(m, a); e = [m_old - m_new | a - m_new] (exp after)
+void rwa_fwd_pre(long N, const float* __restrict pu, const float* __restrict pg, const float* __restrict pa,
+                 const float* __restrict bu, const float* __restrict bg, float* __restrict u, float* __restrict tg,
+                 float* __restrict m, float* __restrict e) {
+  for (long j = 0; j < N; j++) {
+    u[j] = pu[j] + bu[j];
+    tg[j] = pg[j] + bg[j];
+    float mn = m[j] > pa[j] ? m[j] : pa[j];
+    e[j] = m[j] - mn;
+    e[N + j] = pa[j] - mn;
+    m[j] = mn;
+  }
+}
+
+void rwa_fwd_post(long N, const float* __restrict esp, const float* __restrict ew, const float* __restrict u,
+                  const float* __restrict tg, float* __restrict sp, float* __restrict w, float* __restrict n,
+                  float* __restrict d, float* __restrict dd, float* __restrict r) {
+  for (long j = 0; j < N; j++) {
+    sp[j] = esp[j];
+    w[j] = ew[j];
+    n[j] = n[j] * esp[j] + u[j] * tg[j] * ew[j];
+    d[j] = d[j] * esp[j] + ew[j];
+    dd[j] = d[j];
+    r[j] = n[j] / d[j];
+  }
+}
+
+void rwa_bwd_row(long N, const float* __restrict dh, const float* __restrict h, const float* __restrict u,
+                 const float* __restrict tg, const float* __restrict w, const float* __restrict sp,
+                 const float* __restrict dd, const float* __restrict r, float* __restrict cN, float* __restrict cD,
+                 float* __restrict du, float* __restrict dg, float* __restrict da) {
+  for (long j = 0; j < N; j++) {
+    float q = dh[j] * (1.0f - h[j] * h[j]);
+    float inv = 1.0f / dd[j];
+    float gN = cN[j] + q * inv;
+    float gD = cD[j] - q * r[j] * inv;
+    float z = u[j] * tg[j];
+    float dz = gN * w[j];
+    du[j] = dz * tg[j];
+    dg[j] = dz * u[j] * (1.0f - tg[j] * tg[j]);
+    da[j] = (gN * z + gD) * w[j];
+    cN[j] = gN * sp[j];
+    cD[j] = gD * sp[j];
+  }
+}
+
+}  // namespace
+
 void rwa_pack_forward(Model& M, int l) {
   Layer& Ly = M.layers[l];
   const long N = M.spec.N, I = Ly.I, W = Ly.W;
@@ -41,6 +91,7 @@ void rwa_pack_backward(Model& M, int l) {
     gemm::pack_b(Ly.bw, Ly.wcat.data() + I * 2 * N, 2 * N, true, N, 0);
   else
     gemm::pack_b(Ly.bw, Ly.wcat.data(), 2 * N, true, Ly.W, 0);
+  Ly.gcat.assign(Ly.W * 2 * N, 0.0f);  // backward starts: clear the [dWg | dWa] accumulator
   if (l > 0) {
     Ly.bw2.reset(N);
     gemm::pack_b(Ly.bw2, M.params.data() + Ly.off[0], N, true, I, 0);
@@ -75,26 +126,10 @@ void rwa_forward_step(Model& M, int l, long t, long b0, long b1, float* tmp) {
     float* d = Ly.d.data() + b * N;
     float* m = Ly.m.data() + b * N;
     const float* pu = Ly.pre.data() + b * G;
-    const float* pg = pu + N;
-    const float* pa = pg + N;
-    for (long j = 0; j < N; j++) {
-      u[j] = pu[j] + bu[j];
-      tg[j] = pg[j] + bg[j];
-      float mn = std::max(m[j], pa[j]);
-      tmp[j] = m[j] - mn;
-      tmp[N + j] = pa[j] - mn;
-      m[j] = mn;
-    }
+    rwa_fwd_pre(N, pu, pu + N, pu + 2 * N, bu, bg, u, tg, m, tmp);
     vm::tanh(tg, tg, N);
     vm::exp(tmp, tmp, 2 * N);
-    for (long j = 0; j < N; j++) {
-      sp[j] = tmp[j];
-      w[j] = tmp[N + j];
-      n[j] = n[j] * sp[j] + u[j] * tg[j] * w[j];
-      d[j] = d[j] * sp[j] + w[j];
-      dd[j] = d[j];
-      r[j] = n[j] / d[j];
-    }
+    rwa_fwd_post(N, tmp, tmp + N, u, tg, sp, w, n, d, dd, r);
     vm::tanh(hout + b * N, r, N);
   }
 }
@@ -119,21 +154,7 @@ void rwa_backward_step(Model& M, int l, long t, long t0, long b0, long b1, const
     const float* dd = Ly.st[4].data() + row;
     const float* r = Ly.st[5].data() + row;
     const float* h = Ly.hs.data() + ((t + 1) * B + b) * N;
-    float* cN = Ly.c1.data() + b * N;
-    float* cD = Ly.c2.data() + b * N;
-    for (long j = 0; j < N; j++) {
-      float q = dh[j] * (1.0f - h[j] * h[j]);
-      float inv = 1.0f / dd[j];
-      float gN = cN[j] + q * inv;
-      float gD = cD[j] - q * r[j] * inv;
-      float z = u[j] * tg[j];
-      float dz = gN * w[j];
-      prow[j] = dz * tg[j];
-      prow[N + j] = dz * u[j] * (1.0f - tg[j] * tg[j]);
-      prow[2 * N + j] = (gN * z + gD) * w[j];
-      cN[j] = gN * sp[j];
-      cD[j] = gD * sp[j];
-    }
+    rwa_bwd_row(N, dh, h, u, tg, w, sp, dd, r, Ly.c1.data() + b * N, Ly.c2.data() + b * N, prow, prow + N, prow + 2 * N);
   }
   gemm::gemm_rows(b1 - b0, dp + b0 * G + N, G, Ly.bw, Ly.dxh.data() + b0 * Wb, Wb, false);
   if (l > 0) gemm::gemm_rows(b1 - b0, dp + b0 * G, G, Ly.bw2, Ly.dxh.data() + b0 * Wb, Wb, true);
@@ -147,13 +168,11 @@ void rwa_grad_jobs(Model& M, int l, long t0, long, std::vector<GradJob>& jobs, s
   const float* Hp = Ly.hs.data() + t0 * B * N;
   const float* dU = Ly.dp.data();
   const float* dG = dU + N;
-  const float* dA = dU + 2 * N;
   float* g = M.grads.data();
   jobs.push_back({X, I, I, dU, G, N, g + Ly.off[0], N});
-  jobs.push_back({X, I, I, dG, G, N, g + Ly.off[2], N});
-  jobs.push_back({Hp, N, N, dG, G, N, g + Ly.off[2] + I * N, N});
-  jobs.push_back({X, I, I, dA, G, N, g + Ly.off[4], N});
-  jobs.push_back({Hp, N, N, dA, G, N, g + Ly.off[4] + I * N, N});
+  // [dWg | dWa] accumulate as one (W, 2N) matrix (scattered by rwa_finish_backward): one product per chunk
+  jobs.push_back({X, I, I, dG, G, 2 * N, Ly.gcat.data(), 2 * N});
+  jobs.push_back({Hp, N, N, dG, G, 2 * N, Ly.gcat.data() + I * 2 * N, 2 * N});
   bias.push_back({dU, G, N, g + Ly.off[1]});
   bias.push_back({dG, G, N, g + Ly.off[3]});
 }
@@ -162,6 +181,10 @@ void rwa_grad_jobs(Model& M, int l, long t0, long, std::vector<GradJob>& jobs, s
 void rwa_finish_backward(Model& M, int l) {
   Layer& Ly = M.layers[l];
   const long N = M.spec.N, B = M.B_;
+  for (long i = 0; i < Ly.W; i++) {
+    std::copy(Ly.gcat.data() + i * 2 * N, Ly.gcat.data() + i * 2 * N + N, M.grads.data() + Ly.off[2] + i * N);
+    std::copy(Ly.gcat.data() + i * 2 * N + N, Ly.gcat.data() + (i + 1) * 2 * N, M.grads.data() + Ly.off[4] + i * N);
+  }
   const float* s = M.params.data() + Ly.off[5];
   float* ds = M.grads.data() + Ly.off[5];
   for (long j = 0; j < N; j++) {

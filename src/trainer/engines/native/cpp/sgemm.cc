@@ -160,16 +160,55 @@ void pack_b(PackedB& pb, const float* src, long ld, bool trans, long ncols, long
 void gemm_rows(long rows, const float* A, long lda, const PackedB& B, float* C, long ldc, bool accumulate, long p0,
                long p1) {
   if (p1 < 0) p1 = B.panels();
-  const float beta = accumulate ? 1.0f : 0.0f;
   const Ukr full = kernel(MR);
+  const Ukr tail = rows % MR ? kernel(static_cast<int>(rows % MR)) : nullptr;
   const long K = B.K;
+  if (K == 0) {
+    if (!accumulate)
+      for (long p = p0; p < p1; p++)
+        for (long r = 0; r < rows; r++)
+          for (int j = 0; j < B.width[p]; j++) C[r * ldc + B.col[p] + j] = 0.0f;
+    return;
+  }
+  // K in blocks of at most KC so a panel block (KC x NR) stays in L1 next to the A rows it meets
+  const long nkb = (K + KC - 1) / KC;
+  const long kb = (K + nkb - 1) / nkb;
   for (long p = p0; p < p1; p++) {
-    const float* panel = B.data.data() + p * K * NR;
     float* cp = C + B.col[p];
-    int w = B.width[p];
-    long r = 0;
-    for (; r + MR <= rows; r += MR) full(K, A + r * lda, lda, 1, panel, cp + r * ldc, ldc, w, 1.0f, beta);
-    if (r < rows) kernel(static_cast<int>(rows - r))(K, A + r * lda, lda, 1, panel, cp + r * ldc, ldc, w, 1.0f, beta);
+    const int w = B.width[p];
+    for (long k0 = 0; k0 < K; k0 += kb) {
+      const long kc = std::min(kb, K - k0);
+      const float* panel = B.data.data() + p * K * NR + k0 * NR;
+      const float beta = (accumulate || k0 > 0) ? 1.0f : 0.0f;
+      long r = 0;
+      for (; r + MR <= rows; r += MR) full(kc, A + r * lda + k0, lda, 1, panel, cp + r * ldc, ldc, w, 1.0f, beta);
+      if (r < rows) tail(kc, A + r * lda + k0, lda, 1, panel, cp + r * ldc, ldc, w, 1.0f, beta);
+    }
+  }
+}
+
+// C[i, n0:n1] = alpha sum_k op(A)(i, k) B(k, n0:n1) + beta C for a handful of rows: one pass over B.
+static void small_m(bool ta, long M, long K, float alpha, const float* A, long lda, const float* B, long ldb, float beta,
+                    float* C, long ldc, long n0, long n1) {
+  const long n = n1 - n0;
+  thread_local std::vector<float> acc;
+  acc.assign(static_cast<size_t>(M * n), 0.0f);
+  for (long k = 0; k < K; k++) {
+    const float* __restrict bk = B + k * ldb + n0;
+    for (long i = 0; i < M; i++) {
+      const float a = ta ? A[k * lda + i] : A[i * lda + k];
+      float* __restrict ci = acc.data() + i * n;
+      for (long j = 0; j < n; j++) ci[j] += a * bk[j];
+    }
+  }
+  for (long i = 0; i < M; i++) {
+    float* ci = C + i * ldc + n0;
+    const float* ai = acc.data() + i * n;
+    if (beta == 0.0f) {
+      for (long j = 0; j < n; j++) ci[j] = alpha * ai[j];
+    } else {
+      for (long j = 0; j < n; j++) ci[j] = alpha * ai[j] + beta * ci[j];
+    }
   }
 }
 
@@ -182,9 +221,10 @@ void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const flo
       for (long j = n0; j < n1; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
     return;
   }
+  if (M <= 4 && !tb) return small_m(ta, M, K, alpha, A, lda, B, ldb, beta, C, ldc, n0, n1);
   thread_local std::vector<float> bbuf, abuf;
   bbuf.resize(static_cast<size_t>(KC) * NC);
-  abuf.resize(static_cast<size_t>(KC) * MC);
+  if (!ta) abuf.resize(static_cast<size_t>(KC) * MC);
   float* bp = bbuf.data();
   float* ap = abuf.data();
   for (long jc = n0; jc < n1; jc += NC) {
@@ -212,20 +252,18 @@ void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const flo
       for (long ic = 0; ic < M; ic += MC) {
         long mc = std::min(MC, M - ic);
         long ntile = (mc + MR - 1) / MR;
-        // pack op(A)[ic:ic+mc, pc:pc+kc] into tiles of kc x MR (k-major)
-        for (long t = 0; t < ntile; t++) {
-          float* d = ap + t * kc * MR;
-          long i0 = ic + t * MR;
-          int h = static_cast<int>(std::min<long>(MR, ic + mc - i0));
-          for (long k = 0; k < kc; k++) {
-            float* dk = d + k * MR;
-            if (ta) {
-              const float* s = A + (pc + k) * lda + i0;
-              for (int i = 0; i < h; i++) dk[i] = s[i];
-            } else {
+        // op(A) = A^T is read in place: MR consecutive floats per k, like a packed tile with stride lda.
+        // Otherwise pack op(A)[ic:ic+mc, pc:pc+kc] into tiles of kc x MR (k-major).
+        if (!ta) {
+          for (long t = 0; t < ntile; t++) {
+            float* d = ap + t * kc * MR;
+            long i0 = ic + t * MR;
+            int h = static_cast<int>(std::min<long>(MR, ic + mc - i0));
+            for (long k = 0; k < kc; k++) {
+              float* dk = d + k * MR;
               for (int i = 0; i < h; i++) dk[i] = A[(i0 + i) * lda + pc + k];
+              for (int i = h; i < MR; i++) dk[i] = 0.0f;
             }
-            for (int i = h; i < MR; i++) dk[i] = 0.0f;
           }
         }
         for (long p = 0; p < npan; p++) {
@@ -235,7 +273,10 @@ void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const flo
           for (long t = 0; t < ntile; t++) {
             long i0 = ic + t * MR;
             int h = static_cast<int>(std::min<long>(MR, ic + mc - i0));
-            kernel(h)(kc, ap + t * kc * MR, 1, MR, panel, C + i0 * ldc + j0, ldc, w, alpha, b_eff);
+            if (ta)
+              kernel(h)(kc, A + pc * lda + i0, 1, lda, panel, C + i0 * ldc + j0, ldc, w, alpha, b_eff);
+            else
+              kernel(h)(kc, ap + t * kc * MR, 1, MR, panel, C + i0 * ldc + j0, ldc, w, alpha, b_eff);
           }
         }
       }

@@ -10,10 +10,11 @@
  *    error is at most step / 2 = range / 256 (< range / 255); the encoder checks the float32 result.
  * 2. Predict each unit over time (./transform.ts: per-unit order 0, 1 or 2 on the integer levels, so the
  *    decoder reproduces them exactly), residuals modulo 129, zigzag, one byte each, unit-major.
- * 3. Compress with brotli (quality 10; context modelling wins where units saturate or stand still: 4 KB
- *    instead of deflate's 32 KB with Huffman coding alone on an RWA snapshot, and never worse on noise-like
- *    residuals). Deflate (Z_FILTERED) can be asked for and is decodable; given several compressors the
- *    encoder keeps the smallest result. params.crc32 covers the residual bytes: brotli has no checksum.
+ * 3. Compress with raw deflate (level 9, Z_FILTERED) by default: the dashboard inflates it in the browser
+ *    with DecompressionStream('deflate-raw'), which has no brotli. Brotli (quality 10) can be asked for
+ *    and is decodable: ~4% smaller on noise-like residuals (100 vs 104 KB on the random walk below) and
+ *    better where units saturate. Given several compressors the encoder keeps the smallest result.
+ *    params.crc32 covers the residual bytes (brotli has no checksum of its own).
  * Codec 'hidden-f32-v1': raw float32 + deflate, used only when quantising cannot meet the bound (a
  * snapshot whose range is a few float32 ulps) or in tests.
  * Measurements (src/trainer/codec/measure.ts, 1000 x 250): a bounded random walk on which uint8 +
@@ -59,7 +60,10 @@ export interface EncodedHidden {
 }
 
 export interface EncodeOptions {
-  /** Which compressors to try; the smallest result is kept. Default ['brotli']. */
+  /**
+   * Which compressors to try; the smallest result is kept. Default ['deflate']: browsers inflate raw deflate
+   * natively (DecompressionStream('deflate-raw')) but not brotli, and brotli saves only ~4% here.
+   */
   compression?: readonly Compression[];
   layout?: Layout;
   /** Use the lossless float32 codec. */
@@ -130,7 +134,7 @@ function prepare(h: Float32Array, T: number, N: number, options: EncodeOptions):
     codec: HIDDEN_CODEC,
     params: { T, N, min, step, levels: LEVELS, layout, crc32: crc32(payload) },
     payload,
-    compressions: options.compression ?? ['brotli'],
+    compressions: options.compression ?? ['deflate'],
   };
 }
 

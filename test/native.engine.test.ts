@@ -72,6 +72,47 @@ describe('native engine: forward', () => {
     });
   }
 
+  it('evaluation mode captures the same hidden states; one sequence on more threads than rows works', () => {
+    const sp = spec('gru', 2, { outputSteps: 1 });
+    const params = initParams(sp, 4);
+    const batch = makeBatch(sp, 9, 1, 3);
+    const ref = referenceForward(sp, params, batch);
+    const model = engine(4).createModel(sp, params);
+    const train = model.forward(batch, { captureHidden: [0] });
+    const evalRun = model.forward(batch, { captureHidden: [0], training: false });
+    assert.ok(maxAbsDiff(train.outputs, ref.outputs) < 1e-5);
+    assert.deepEqual(evalRun.outputs, train.outputs);
+    assert.deepEqual(evalRun.hidden, train.hidden);
+    model.dispose();
+  });
+
+  it('the portable kernels (ARM64, x86 without AVX2) give the same outputs and gradients', async () => {
+    const { loadNativeAddon } = await import('../src/trainer/engines/native/index.js');
+    const loaded = loadNativeAddon();
+    if ('error' in loaded) assert.fail(loaded.error);
+    const sp = spec('rwa', 2);
+    const params = initParams(sp, 6);
+    const batch = makeBatch(sp, 8, 5, 2, [8, 3, 8, 1, 6]);
+    const dY = Float32Array.from({ length: 2 * 5 * 2 }, (_, i) => Math.sin(i));
+    const run = () => {
+      const model = engine().createModel(sp, params);
+      const { outputs } = model.forward(batch);
+      model.backward(dY);
+      const grads = model.gradients();
+      model.dispose();
+      return { outputs, grads };
+    };
+    const fast = run();
+    try {
+      loaded.addon.setIsa('portable');
+      const portable = run();
+      assert.ok(maxAbsDiff(portable.outputs, fast.outputs) < 1e-5);
+      assert.ok(maxAbsDiff(portable.grads, fast.grads) < 1e-5);
+    } finally {
+      loaded.addon.setIsa('auto');
+    }
+  });
+
   it('rwa stays finite where the naive form overflows (large attention logits)', () => {
     const sp = spec('rwa', 1, { units: 4 });
     const params = initParams(sp, 1);

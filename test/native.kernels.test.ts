@@ -136,6 +136,12 @@ function referenceGemm(
   return out;
 }
 
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
 describe('native sgemm', () => {
   it('matches a float64 product for every transpose, odd sizes, strides, alpha and beta', () => {
     const a = addon();
@@ -177,6 +183,31 @@ describe('native sgemm', () => {
           }
         }
       }
+    }
+  });
+
+  it('the portable path (what ARM64 and older x86 run) computes the same products', () => {
+    const a = addon();
+    const rng = new Rng(8);
+    const fill = (n: number) => Float32Array.from({ length: n }, () => rng.range(-1, 1));
+    try {
+      for (const [M, N, K, ta, tb] of [
+        [100, 77, 252, false, false],
+        [37, 40, 300, true, false],
+        [3, 50, 30, true, false],
+        [20, 33, 17, false, true],
+      ] as [number, number, number, boolean, boolean][]) {
+        const A = fill(M * K);
+        const B = fill(K * N);
+        const want = referenceGemm(ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, new Float32Array(M * N), N);
+        a.setIsa('portable');
+        const C = new Float32Array(M * N);
+        a.sgemm(ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C, N, 2);
+        assert.ok(maxDiff(C, want) < 1e-5 * Math.sqrt(K), `portable M${M} N${N} K${K}`);
+      }
+      assert.equal(a.info().isa, 'portable');
+    } finally {
+      a.setIsa('auto');
     }
   });
 

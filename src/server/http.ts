@@ -1,13 +1,12 @@
 /**
- * The HTTP front: /graphql through Apollo Server (a small Node http integration, no framework),
- * and the dashboard's static files at /.
+ * The HTTP front: /graphql through Apollo Server (a small Node http integration, no framework), extra
+ * routes (CSV/JSON export, Server-Sent Events) given by the app, and the dashboard's static files at /.
+ * Request bodies are limited to maxBodyBytes; CORS answers only the configured origins.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
-
-const MAX_BODY_BYTES = 1 << 20;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -25,6 +24,12 @@ export interface HttpOptions<C extends BaseContext> {
   context: (req: http.IncomingMessage) => Promise<C>;
   /** Folder of the dashboard's static files. */
   staticDir: string;
+  /** Largest request body accepted (413 above it). */
+  maxBodyBytes: number;
+  /** Origins allowed by CORS ('*' for any). */
+  corsOrigins: readonly string[];
+  /** Other routes: return true when the request was handled. */
+  routes?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>;
 }
 
 export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>): http.Server {
@@ -42,14 +47,34 @@ async function handle<C extends BaseContext>(
   res: http.ServerResponse,
 ) {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (cors(options.corsOrigins, req, res)) return;
   if (url.pathname === '/graphql') return graphql(options, req, res, url);
+  if (options.routes && (await options.routes(req, res, url))) return;
   if (req.method !== 'GET' && req.method !== 'HEAD')
     return sendText(res, 405, `method ${req.method} not allowed on ${url.pathname}`);
   return serveStatic(options.staticDir, url.pathname, res);
 }
 
+/** Sets CORS headers for allowed origins; answers preflights (returns true when it did). */
+function cors(origins: readonly string[], req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (origin && (origins.includes('*') || origins.includes(origin))) {
+    res.setHeader('access-control-allow-origin', origins.includes('*') ? '*' : origin);
+    res.setHeader('vary', 'Origin');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight');
+      res.setHeader('access-control-max-age', '600');
+      res.statusCode = 204;
+      res.end();
+      return true;
+    }
+  }
+  return false;
+}
+
 async function graphql<C extends BaseContext>(
-  { apollo, context }: HttpOptions<C>,
+  { apollo, context, maxBodyBytes }: HttpOptions<C>,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   url: URL,
@@ -60,8 +85,12 @@ async function graphql<C extends BaseContext>(
   }
   let body: unknown = undefined;
   if (req.method === 'POST') {
-    const text = await readBody(req);
-    if (text === null) return sendText(res, 413, `request body over ${MAX_BODY_BYTES} bytes`);
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
+      res.setHeader('connection', 'close');
+      return sendText(res, 413, `request body over ${maxBodyBytes} bytes (RWA_MAX_BODY_BYTES)`);
+    }
+    const text = await readBody(req, maxBodyBytes);
+    if (text === null) return sendText(res, 413, `request body over ${maxBodyBytes} bytes (RWA_MAX_BODY_BYTES)`);
     if ((headers.get('content-type') ?? '').includes('application/json')) {
       try {
         body = text ? JSON.parse(text) : {};
@@ -84,14 +113,14 @@ async function graphql<C extends BaseContext>(
   }
 }
 
-function readBody(req: http.IncomingMessage): Promise<string | null> {
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooBig = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) tooBig = true;
+      if (size > maxBytes) tooBig = true;
       else chunks.push(c);
     });
     req.on('end', () => resolve(tooBig ? null : Buffer.concat(chunks).toString('utf8')));
@@ -121,7 +150,7 @@ function serveStatic(root: string, pathname: string, res: http.ServerResponse) {
   fs.createReadStream(target).pipe(res);
 }
 
-function sendText(res: http.ServerResponse, status: number, text: string) {
+export function sendText(res: http.ServerResponse, status: number, text: string) {
   res.statusCode = status;
   res.setHeader('content-type', 'text/plain; charset=utf-8');
   res.end(text + '\n');

@@ -17,6 +17,12 @@ async function main() {
   console.log(`rwa-lab on ${app.db.kind} (${app.db.location}), ready in ${seconds} s`);
   console.log(`  dashboard  ${app.url}`);
   console.log(`  GraphQL    ${app.url}graphql`);
+  console.log(
+    `  API token  ${config.apiToken ? '(RWA_API_TOKEN)' : `${app.apiToken}  (kept in ${config.dataDir}/api-token${app.apiTokenGenerated ? ', new' : ''})`}`,
+  );
+  console.log(
+    `  workers    ${config.workers} in this process${config.database.kind === 'postgres' ? '; add more with `npx rwa-lab worker`' : ''}`,
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

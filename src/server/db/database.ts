@@ -23,6 +23,8 @@ export interface Database {
   pglite?: PGlite;
   /** Where the data is, without credentials: for logs and the health query. */
   location: string;
+  /** The connection URL, when kind = postgres (the job queue opens its own pool). */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function openPostgres(url: string): Database {
     prisma,
     adapter,
     location: redactUrl(url),
+    url,
     close: () => prisma.$disconnect(),
   };
 }

@@ -7,8 +7,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-// The full package registers every op's gradient (tfjs-core's Node bundle has none): needed for tf.grad only.
-import '@tensorflow/tfjs';
 import {
   CELL_KINDS,
   DEFAULT_ADAM,
@@ -21,6 +19,7 @@ import { createTfjsEngine } from '../src/trainer/engines/tfjs/index.js';
 import { initParams, paramLayout, paramView } from '../src/trainer/models/params.js';
 import { finiteDifferenceGradient, referenceForward } from '../src/trainer/models/reference.js';
 import { networkForward } from '../src/trainer/models/cell.js';
+import { registerTfGradients } from './helpers/tf-gradients.js';
 import { assertClose, randomArray, randomBatch, tinySpec } from './helpers/tfjs-fixtures.js';
 
 // T = 7 with lengths 7, 4, 0 (a sequence that never starts) and 2: masks of different lengths, two of them
@@ -32,6 +31,7 @@ const B = LENGTHS.length;
 let engine: Engine;
 before(async () => {
   engine = await createTfjsEngine({ backend: 'cpu' });
+  registerTfGradients();
 });
 
 /** One training step's gradient for dLoss/dOutputs = dY. */

@@ -14,7 +14,6 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Engine, ModelSpec } from '../engine.js';
 import { TfjsModel, type TfjsModelOptions } from './model.js';
-import { PLAIN_KERNELS, SIGMOID_KERNELS } from './cells.js';
 
 export type TfjsBackend = 'tensorflow' | 'wasm' | 'cpu';
 export const TFJS_BACKENDS: readonly TfjsBackend[] = ['tensorflow', 'wasm', 'cpu'];
@@ -43,11 +42,12 @@ export async function createTfjsEngine(options: TfjsEngineOptions = {}): Promise
   } else {
     backend = await activateBest();
   }
-  const kernels = tf.getBackend() === 'wasm' ? SIGMOID_KERNELS : PLAIN_KERNELS;
+  const kernels = tf.getBackend() === 'wasm' ? 'sigmoid' : 'plain';
   return {
     name: 'tfjs',
     backend,
-    createModel: (spec: ModelSpec, params: Float32Array) => new TfjsModel(spec, params, { kernels, ...options }),
+    createModel: (spec: ModelSpec, params: Float32Array) =>
+      new TfjsModel(spec, params, { kernels, ...options } as const),
   };
 }
 

@@ -20,23 +20,23 @@ import type {
 } from '../engine.js';
 import { paramLayout, type ParamLayout } from '../../models/params.js';
 import { splitParams } from '../../models/cell.js';
-import { FUSED_CELLS, PLAIN_KERNELS, type FusedCell, type Kernels, type LayerWeights } from './cells.js';
+import { FUSED_CELLS, makeKernels, type FusedCell, type Kernels, type LayerWeights } from './cells.js';
 
 export interface TfjsModelOptions {
   /** Steps per weight-gradient product; ~25 was fastest on wasm. */
   gradChunk?: number;
   /** How tanh and exp are computed; createTfjsEngine picks the fastest for its back end. */
-  kernels?: Kernels;
+  kernels?: 'plain' | 'sigmoid';
 }
 
 /** What one layer's forward keeps for backward. */
 interface LayerTape {
-  /** x_t (B, I): the batch's inputs for layer 0, the layer below's h_t above it. */
+  /** Layer 0 only: the batch's x1_t = [x_t, 1] (B, F+1), built from JS arrays. */
   xs: tf.Tensor2D[];
   /** states[t + 1] are the states after step t; states[0] the initial state. Freed entries are undefined. */
   states: (tf.Tensor2D | undefined)[][];
   caches: tf.Tensor2D[][];
-  operands: (tf.Tensor2D | undefined)[][];
+  operands: tf.Tensor2D[][];
 }
 
 interface Tape {
@@ -76,7 +76,7 @@ export class TfjsModel implements TrainableModel {
       throw new Error(`parameter vector has ${params.length} values; a ${describe(spec)} needs ${this.paramCount}`);
     this.cell = FUSED_CELLS[spec.cell];
     this.gradChunk = options.gradChunk ?? 25;
-    this.kernels = options.kernels ?? PLAIN_KERNELS;
+    this.kernels = makeKernels(options.kernels ?? 'plain');
     this.params = tf.tensor1d(params);
     this.m = tf.zeros([this.paramCount]);
     this.v = tf.zeros([this.paramCount]);
@@ -94,7 +94,9 @@ export class TfjsModel implements TrainableModel {
         throw new RangeError(`captureHidden index ${b} is not in 0..${B - 1}`);
     const w = this.prepareWeights();
     const masks = batch.mask && batch.mask.some((v) => v !== 1) ? perStep(batch.mask, T, B, 1) : undefined;
-    let xs = perStep(batch.x, T, B, F);
+    const x1s = perStepWithOnes(batch.x, T, B, F); // T x (B, F+1)
+    const ones = tf.ones([B, 1]) as tf.Tensor2D; // the ones column for the layers above
+    let inputs: tf.Tensor2D[] = x1s; // layer 0 reads x1_t; layer l > 0 reads the layer below's h_t
     const layers: LayerTape[] = [];
     const captureIdx = capture.length > 0 ? tf.tensor1d(Array.from(capture), 'int32') : undefined;
     const captured: tf.Tensor2D[] = [];
@@ -103,16 +105,17 @@ export class TfjsModel implements TrainableModel {
       const lw = w.layers[l]!;
       const states: (tf.Tensor2D | undefined)[][] = [tidy(() => this.cell.initialState(lw, B, N))];
       const caches: tf.Tensor2D[][] = [];
-      const operands: (tf.Tensor2D | undefined)[][] = [];
+      const operands: tf.Tensor2D[][] = [];
       for (let t = 0; t < T; t++) {
         const prev = states[t] as tf.Tensor2D[];
         const step = tidy(() => {
-          const out = this.cell.forward(lw, xs[t]!, prev);
+          const x1 = l === 0 ? inputs[t]! : (tf.concat([inputs[t]!, ones], 1) as tf.Tensor2D); // (B, I+1)
+          const out = this.cell.forward(lw, x1, prev);
           const mask = masks?.[t];
           if (mask) {
             // Past a sequence's end the whole state is frozen. mask * new + (1 - mask) * old is exact for 0/1
             // masks as long as both are finite, which the unmasked computation guarantees (d >= 1).
-            const keep = tf.sub(1, mask);
+            const keep = this.kernels.oneMinus(mask);
             out.state = out.state.map((s, i) => tf.add(tf.mul(mask, s), tf.mul(keep, prev[i]!)) as tf.Tensor2D);
           }
           return training ? out : { state: out.state, cache: [], operands: [] };
@@ -136,14 +139,16 @@ export class TfjsModel implements TrainableModel {
           states[T]![i] = undefined;
         }
       });
-      layers.push({ xs, states, caches, operands });
+      layers.push({ xs: l === 0 ? x1s : [], states, caches, operands });
       if (!training) {
         // The layer below (or the batch) is no longer needed.
-        tf.dispose(xs);
+        tf.dispose(inputs);
         tf.dispose(states[0]!.filter((s) => s) as tf.Tensor[]);
       }
-      xs = states.slice(1).map((s) => s[0]!);
+      inputs = states.slice(1).map((s) => s[0]!);
     }
+    ones.dispose();
+    const xs = inputs;
 
     const top = tf.concat(xs.slice(T - K), 0); // (K*B, N)
     const y = tf.tidy(() => tf.add(tf.matMul(top, w.Wo), w.bo)); // (K*B, O)
@@ -226,44 +231,26 @@ export class TfjsModel implements TrainableModel {
     const groups = cell.groups;
     const dxs: (tf.Tensor2D | undefined)[] = new Array(T).fill(undefined);
     let carry: tf.Tensor2D[] = Array.from({ length: cell.gradStates }, () => tf.zeros([B, N]));
-    // Weight-gradient accumulators, transposed: (C, I(+N)), and bias sums (C).
+    // Weight-gradient accumulators, transposed: (C, R) with R the operand's rows [x; 1; hSrc].
     const gradWT: (tf.Tensor2D | undefined)[] = groups.map(() => undefined);
-    const gradB: (tf.Tensor1D | undefined)[] = groups.map(() => undefined);
     let chunk: { t: number; dPre: tf.Tensor2D[] }[] = [];
 
     const flush = () => {
-      groups.forEach((group, k) => {
-        const [gW, gB] = tf.tidy(() => {
+      groups.forEach((_group, k) => {
+        const gW = tidy(() => {
           const dPre = tf.concat(
             chunk.map((c) => c.dPre[k]!),
             0,
           ); // (chunk*B, C)
-          const xChunk = tf.concat(
-            chunk.map((c) => xs[c.t]!),
+          const operand = tf.concat(
+            chunk.map((c) => operands[c.t]![k]!),
             0,
-          ); // (chunk*B, I)
-          const operand = group.recurrent
-            ? tf.concat(
-                [
-                  xChunk,
-                  tf.concat(
-                    chunk.map((c) => operands[c.t]![k]!),
-                    0,
-                  ),
-                ],
-                1,
-              ) // (chunk*B, I+N)
-            : xChunk;
-          const gW = tf.matMul(tf.transpose(dPre), operand); // (C, I(+N))
-          const gB = tf.sum(dPre, 0); // (C)
-          return [gradWT[k] ? tf.add(gradWT[k]!, gW) : gW, gradB[k] ? tf.add(gradB[k]!, gB) : gB] as [
-            tf.Tensor2D,
-            tf.Tensor1D,
-          ];
+          ); // (chunk*B, R)
+          const gW = tf.matMul(tf.transpose(dPre), operand) as tf.Tensor2D; // (C, R)
+          return gradWT[k] ? (tf.add(gradWT[k]!, gW) as tf.Tensor2D) : gW;
         });
-        tf.dispose([gradWT[k], gradB[k]] as tf.Tensor[]);
+        gradWT[k]?.dispose();
         gradWT[k] = gW;
-        gradB[k] = gB;
       });
       for (const c of chunk) tf.dispose(c.dPre);
       chunk = [];
@@ -274,7 +261,7 @@ export class TfjsModel implements TrainableModel {
       const dIn = ext[t];
       const step = tidy(() => {
         const dState = dIn ? [tf.add(carry[0]!, dIn) as tf.Tensor2D, ...carry.slice(1)] : carry;
-        const keep = mask ? tf.sub(1, mask) : undefined;
+        const keep = mask ? this.kernels.oneMinus(mask) : undefined;
         const dNew = mask ? dState.map((d) => tf.mul(mask, d) as tf.Tensor2D) : dState;
         const { dPrev, dPre } = cell.backward(w, caches[t]!, dNew);
         const next = keep ? dPrev.map((d, i) => tf.add(d, tf.mul(keep, dState[i]!)) as tf.Tensor2D) : dPrev;
@@ -298,26 +285,30 @@ export class TfjsModel implements TrainableModel {
     const initial = tidy(() => [...cell.initialGrads(w, carry)]);
     for (const [key, g] of initial) grads.set(`l${l}.${key}`, g);
     tf.dispose(carry);
+    const I = l === 0 ? this.spec.inputSize : N;
     groups.forEach((group, k) => {
-      const parts = tf.tidy(() => {
-        const gW = tf.transpose(gradWT[k]!); // (I(+N), C)
-        const sizes = group.blocks.map(() => N);
+      const parts = tidy(() => {
+        const gW = tf.transpose(gradWT[k]!); // (R, C): rows [x; 1; hSrc]
+        const sizes = group.blocks.map((b) => (w.raw.get(b.key) as tf.Tensor2D).shape[1]);
         const blocks = group.blocks.length > 1 ? tf.split(gW, sizes, 1) : [gW];
-        const biases = group.blocks.length > 1 ? tf.split(gradB[k]!, sizes, 0) : [tf.clone(gradB[k]!)];
-        return { blocks, biases };
+        return blocks.map((g) => {
+          const xRows = tf.slice(g, [0, 0], [I, -1]);
+          const W = group.recurrent ? tf.concat([xRows, tf.slice(g, [I + 1, 0], [N, -1])], 0) : xRows;
+          return { W, b: tf.reshape(tf.slice(g, [I, 0], [1, -1]), [-1]) };
+        });
       });
       group.blocks.forEach((block, j) => {
-        grads.set(`l${l}.${block.key}`, parts.blocks[j]!);
-        if (block.bias) grads.set(`l${l}.${block.bias}`, parts.biases[j]!);
-        else parts.biases[j]!.dispose();
+        grads.set(`l${l}.${block.key}`, parts[j]!.W);
+        if (block.bias) grads.set(`l${l}.${block.bias}`, parts[j]!.b);
+        else parts[j]!.b.dispose();
       });
-      tf.dispose([gradWT[k]!, gradB[k]!]);
+      gradWT[k]!.dispose();
     });
     // This layer's tape is spent (its xs belong to the layer below, which still needs them, unless l = 0).
     for (const s of states) tf.dispose(s.filter((v) => v) as tf.Tensor[]);
     for (const c of caches) tf.dispose(c);
-    for (const o of operands) tf.dispose(o.filter((v) => v) as tf.Tensor[]);
-    if (l === 0) tf.dispose(xs);
+    for (const o of operands) tf.dispose(o);
+    tf.dispose(xs);
     tape.layers[l] = { xs: [], states: [], caches: [], operands: [] };
     return dxs;
   }
@@ -392,6 +383,7 @@ export class TfjsModel implements TrainableModel {
     tf.dispose([this.params, this.m, this.v]);
     tf.dispose(this.grads);
     this.grads = undefined;
+    this.kernels.dispose();
   }
 
   /** The flat vector cut into the engine's working form, once per parameter version. */
@@ -412,26 +404,24 @@ export class TfjsModel implements TrainableModel {
         const I = l === 0 ? spec.inputSize : N;
         const raw = new Map<string, tf.Tensor>();
         for (const [name, t] of named) if (name.startsWith(`l${l}.`)) raw.set(name.slice(name.indexOf('.') + 1), t);
-        const lw: LayerWeights = { Wx: [], Wh: [], b: [], WxT: [], WhT: [], raw, ops: this.kernels };
+        const lw: LayerWeights = { parts: [], WxT: [], WhT: [], raw, ops: this.kernels };
         for (const group of this.cell.groups) {
-          const mats = group.blocks.map((b) => raw.get(b.key) as tf.Tensor2D);
-          const W = mats.length > 1 ? tf.concat(mats, 1) : mats[0]!; // (I(+N), C)
-          const Wx = group.recurrent ? tf.slice(W, [0, 0], [I, -1]) : W; // (I, C)
-          const Wh = group.recurrent ? tf.slice(W, [I, 0], [N, -1]) : undefined; // (N, C)
-          const parts = W.shape[1] / N;
-          lw.Wx.push(Array.from({ length: parts }, (_, j) => keep(tf.slice(Wx, [0, j * N], [-1, N]))));
-          lw.Wh.push(
-            Array.from({ length: parts }, (_, j) => (Wh ? keep(tf.slice(Wh, [0, j * N], [-1, N])) : undefined)),
-          );
-          lw.b.push(
-            group.blocks.flatMap((b) => {
-              const cols = (raw.get(b.key) as tf.Tensor2D).shape[1] / N;
-              const bias = b.bias ? (raw.get(b.bias) as tf.Tensor1D) : undefined;
-              return Array.from({ length: cols }, (_, j) => (bias ? keep(tf.slice(bias, j * N, N)) : undefined));
+          // Per block, rows [x; bias (zeros if none); hSrc]; blocks side by side: (R, C).
+          const W = tf.concat(
+            group.blocks.map((b) => {
+              const Wb = raw.get(b.key) as tf.Tensor2D; // (I(+N), cols)
+              const cols = Wb.shape[1];
+              const bias = b.bias ? tf.reshape(raw.get(b.bias)!, [1, cols]) : tf.zeros([1, cols]);
+              const rows = [tf.slice(Wb, [0, 0], [I, -1]), bias];
+              if (group.recurrent) rows.push(tf.slice(Wb, [I, 0], [N, -1]));
+              return tf.concat(rows, 0);
             }),
-          );
-          lw.WxT.push(l > 0 ? keep(tf.transpose(Wx)) : undefined);
-          lw.WhT.push(Wh ? keep(tf.transpose(Wh)) : undefined);
+            1,
+          ) as tf.Tensor2D;
+          const C = W.shape[1];
+          lw.parts.push(Array.from({ length: C / N }, (_, j) => keep(tf.slice(W, [0, j * N], [-1, N]))));
+          lw.WxT.push(l > 0 ? keep(tf.transpose(tf.slice(W, [0, 0], [I, -1]))) : undefined);
+          lw.WhT.push(group.recurrent ? keep(tf.transpose(tf.slice(W, [I + 1, 0], [N, -1]))) : undefined);
         }
         layers.push(lw);
       }
@@ -456,9 +446,9 @@ export class TfjsModel implements TrainableModel {
     for (const layer of tape.layers) {
       for (const s of layer.states) tf.dispose(s.filter((v) => v) as tf.Tensor[]);
       for (const c of layer.caches) tf.dispose(c);
-      for (const o of layer.operands) tf.dispose(o.filter((v) => v) as tf.Tensor[]);
+      for (const o of layer.operands) tf.dispose(o);
+      tf.dispose(layer.xs);
     }
-    tf.dispose(tape.layers[0]?.xs ?? []);
     tf.dispose(tape.masks ?? []);
     tape.top.dispose();
   }
@@ -467,6 +457,18 @@ export class TfjsModel implements TrainableModel {
 /** tf.tidy for functions returning plain objects and arrays of tensors (tf's TensorContainer type is too narrow). */
 function tidy<R>(fn: () => R): R {
   return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as R;
+}
+
+/** T tensors (B, W + 1): each step's rows with a 1 appended (the bias input), built from the JS array. */
+function perStepWithOnes(data: Float32Array, T: number, B: number, W: number): tf.Tensor2D[] {
+  return Array.from({ length: T }, (_, t) => {
+    const rows = new Float32Array(B * (W + 1));
+    for (let b = 0; b < B; b++) {
+      rows.set(data.subarray((t * B + b) * W, (t * B + b + 1) * W), b * (W + 1));
+      rows[b * (W + 1) + W] = 1;
+    }
+    return tf.tensor2d(rows, [B, W + 1]);
+  });
 }
 
 /** T tensors (B, W) built from the time-major JS array (copies; never slices a (T, ...) tensor). */

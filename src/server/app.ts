@@ -3,6 +3,7 @@
  * an in-process worker), serve HTTP. main.ts runs it; tests start it on a free port against a fresh
  * database.
  */
+import fs from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -114,7 +115,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   }
 }
 
-/** The built dashboard when present, else its sources (a plain page needs no build). */
-function dashboardDir(): string {
-  return path.join(packageRoot, 'src', 'dashboard');
+/** The built dashboard (npm run build: scripts/build-dashboard.mjs); before a build, its sources (a page that says to build). */
+export function dashboardDir(): string {
+  const built = path.join(packageRoot, 'dist', 'dashboard');
+  return fs.existsSync(path.join(built, 'index.html')) ? built : path.join(packageRoot, 'src', 'dashboard');
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// rwa-lab command line: `rwa-lab train ...` (see `rwa-lab train --help`), `rwa-lab serve`.
+// rwa-lab command line: `rwa-lab train ...` (see `rwa-lab train --help`), `rwa-lab import paper-logs DIR`,
+// `rwa-lab serve`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -16,6 +17,7 @@ if (!fs.existsSync(path.join(dist, 'trainer', 'cli', 'train.js'))) {
 const [command, ...args] = process.argv.slice(2);
 const commands = {
   train: async () => (await import(path.join(dist, 'trainer', 'cli', 'train.js'))).trainMain(args),
+  import: async () => (await import(path.join(dist, 'trainer', 'cli', 'import.js'))).importMain(args),
   serve: async () => {
     await import(path.join(dist, 'server', 'main.js'));
     return undefined;

@@ -151,7 +151,12 @@ function median(v: number[]): number {
 }
 
 /** The peer's median ms per step, or why it could not run. */
-function peerStep(o: Options, cell: CellKind, T: number, threads: number): { ms: number } | { error: string } {
+function peerStep(
+  o: Options,
+  cell: CellKind,
+  T: number,
+  threads: number,
+): { ms: number; min: number } | { error: string } {
   if (cell === 'gru') return { error: 'the peer has no GRU' };
   const steps = T >= 1000 ? Math.max(2, Math.min(o.steps, 5)) : Math.max(5, o.steps);
   const run = spawnSync(
@@ -164,9 +169,9 @@ function peerStep(o: Options, cell: CellKind, T: number, threads: number): { ms:
       timeout: 15 * 60 * 1000,
     },
   );
-  const m = /median step\s+([\d.]+) ms/.exec(run.stdout ?? '');
+  const m = /median step\s+([\d.]+) ms \(min ([\d.]+)/.exec(run.stdout ?? '');
   if (!m) return { error: `peer failed: ${(run.stderr || run.stdout || String(run.error)).trim().split('\n').pop()}` };
-  return { ms: Number(m[1]) };
+  return { ms: Number(m[1]), min: Number(m[2]) };
 }
 
 function peerAvailable(o: Options): string | undefined {
@@ -241,13 +246,17 @@ async function main() {
   const rows: Record<string, unknown>[] = [];
   const print = (cells: string[]) =>
     console.log(cells.map((c, i) => (i < 2 ? c.padEnd(34) : c.padStart(10))).join(' '));
-  console.log(`\nms per training step, batch ${B}, ${N} units, F=${F}, O=1 (median of ${o.steps}, wall / cpu)`);
-  print(['model T', 'engine', 'wall ms', 'cpu ms', 'GFLOP/s', 'vs floor', 'peer/this']);
+  console.log(
+    `\nms per training step, batch ${B}, ${N} units, F=${F}, O=1: median of ${o.steps} (wall, process cpu) and the ` +
+      'fastest step; GFLOP/s and the compute floor from the median; speed-up over the peer by medians and by fastest steps',
+  );
+  print(['model T', 'engine', 'wall ms', 'cpu ms', 'min ms', 'GFLOP/s', 'vs floor', 'peer/this', 'min ratio']);
   for (const cell of o.models) {
     for (const T of o.T) {
       const flops = stepFlops(cell, T);
       const peer = peerProblem ? undefined : peerStep(o, cell, T, allThreads);
       const peerMs = peer && 'ms' in peer ? peer.ms : undefined;
+      const peerMin = peer && 'min' in peer ? peer.min : undefined;
       if (peer && 'error' in peer) console.warn(`  peer ${cell} T=${T}: ${peer.error}`);
       if (peerMs !== undefined) {
         print([
@@ -274,9 +283,11 @@ async function main() {
           label,
           t.ms.toFixed(1),
           t.cpuMs.toFixed(1),
+          t.min.toFixed(1),
           (flops / t.ms / 1e6).toFixed(1),
           floorMs ? `${(t.ms / floorMs).toFixed(2)}x` : '',
           peerMs ? `${(peerMs / t.ms).toFixed(2)}x` : '',
+          peerMin ? `${(peerMin / t.min).toFixed(2)}x` : '',
         ]);
         rows.push({
           model: cell,
@@ -288,6 +299,7 @@ async function main() {
           gflops: flops / t.ms / 1e6,
           floorMs,
           speedupVsPeer: peerMs ? peerMs / t.ms : undefined,
+          speedupVsPeerMin: peerMin ? peerMin / t.min : undefined,
         });
       }
     }

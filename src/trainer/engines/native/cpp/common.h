@@ -3,7 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#if defined(__x86_64__) || defined(_M_X64)
+// RWA_NO_X86 builds only the portable kernels (used to check the path ARM64 takes).
+#if (defined(__x86_64__) || defined(_M_X64)) && !defined(RWA_NO_X86)
 #define RWA_X86 1
 #define RWA_AVX2 __attribute__((target("avx2,fma")))
 #else

@@ -73,8 +73,8 @@ export interface StepForward {
   state: tf.Tensor2D[];
   /** What backward needs. */
   cache: tf.Tensor2D[];
-  /** Per group, the operand of the weight gradient: x1, or [x1, hSrc]. */
-  operands: tf.Tensor2D[];
+  /** Per group, hSrc of the weight gradient's operand [x, 1, hSrc] (undefined for input-only groups). */
+  operands: (tf.Tensor2D | undefined)[];
 }
 
 export interface StepBackward {
@@ -143,7 +143,7 @@ export const rwa: FusedCell = {
     const invD = tf.reciprocal(dNew) as tf.Tensor2D; // (B, N)
     const r = tf.mul(nNew, invD) as tf.Tensor2D; // (B, N)
     const h = tanh(r); // (B, N)
-    return { state: [h, nNew, dNew, aNew], cache: [u, tg, wt, scalePrev, invD, r, h], operands: [x1, xh1] };
+    return { state: [h, nNew, dNew, aNew], cache: [u, tg, wt, scalePrev, invD, r, h], operands: [undefined, hPrev!] };
   },
   backward(w, [u, tg, wt, scalePrev, invD, r, h], [dh, dn, dd]) {
     const q = tf.mul(tf.mul(dh!, dTanh(w, h!)), invD!); // (B, N) dLoss/dn through h = tanh(n/d)
@@ -179,7 +179,7 @@ export const lstm: FusedCell = {
     const c = tf.add(tf.mul(f, cPrev!), tf.mul(i, g)) as tf.Tensor2D; // (B, N)
     const tc = tanh(c); // (B, N)
     const h = tf.mul(o, tc) as tf.Tensor2D; // (B, N)
-    return { state: [h, c], cache: [i, f, g, o, tc, cPrev!], operands: [xh1] };
+    return { state: [h, c], cache: [i, f, g, o, tc, cPrev!], operands: [hPrev!] };
   },
   backward(w, [i, f, g, o, tc, cPrev], [dh, dc]) {
     const dcAll = tf.add(dc!, tf.mul(tf.mul(dh!, o!), dTanh(w, tc!))); // (B, N)
@@ -210,10 +210,10 @@ export const gru: FusedCell = {
     const xh1 = cat(x1, hPrev!); // (B, I+1+N)
     const z = tf.sigmoid(pre(w, 0, 0, xh1)) as tf.Tensor2D; // (B, N)
     const r = tf.sigmoid(pre(w, 0, 1, xh1)) as tf.Tensor2D; // (B, N)
-    const xrh1 = cat(x1, tf.mul(r, hPrev!) as tf.Tensor2D); // (B, I+1+N) [x, 1, r * hPrev]
-    const hTilde = w.ops.tanh(pre(w, 1, 0, xrh1)); // (B, N)
+    const rh = tf.mul(r, hPrev!) as tf.Tensor2D; // (B, N)
+    const hTilde = w.ops.tanh(pre(w, 1, 0, cat(x1, rh))); // (B, N)
     const h = tf.add(hPrev!, tf.mul(z, tf.sub(hTilde, hPrev!))) as tf.Tensor2D; // (B, N)
-    return { state: [h], cache: [z, r, hTilde, hPrev!], operands: [xh1, xrh1] };
+    return { state: [h], cache: [z, r, hTilde, hPrev!], operands: [hPrev!, rh] };
   },
   backward(w, [z, r, hTilde, hPrev], [dh]) {
     const dhTilde = tf.mul(dh!, z!); // (B, N)

@@ -31,12 +31,12 @@ export interface TfjsModelOptions {
 
 /** What one layer's forward keeps for backward. */
 interface LayerTape {
-  /** Layer 0 only: the batch's x1_t = [x_t, 1] (B, F+1), built from JS arrays. */
+  /** x_t (B, I): the batch's inputs (owned) for layer 0, the layer below's h_t (borrowed) above it. */
   xs: tf.Tensor2D[];
   /** states[t + 1] are the states after step t; states[0] the initial state. Freed entries are undefined. */
   states: (tf.Tensor2D | undefined)[][];
   caches: tf.Tensor2D[][];
-  operands: tf.Tensor2D[][];
+  operands: (tf.Tensor2D | undefined)[][];
 }
 
 interface Tape {
@@ -94,9 +94,8 @@ export class TfjsModel implements TrainableModel {
         throw new RangeError(`captureHidden index ${b} is not in 0..${B - 1}`);
     const w = this.prepareWeights();
     const masks = batch.mask && batch.mask.some((v) => v !== 1) ? perStep(batch.mask, T, B, 1) : undefined;
-    const x1s = perStepWithOnes(batch.x, T, B, F); // T x (B, F+1)
-    const ones = tf.ones([B, 1]) as tf.Tensor2D; // the ones column for the layers above
-    let inputs: tf.Tensor2D[] = x1s; // layer 0 reads x1_t; layer l > 0 reads the layer below's h_t
+    const ones = tf.ones([B, 1]) as tf.Tensor2D; // the bias input
+    let inputs = perStep(batch.x, T, B, F); // x_t (B, I): layer 0 reads the batch, layer l > 0 the h_t below
     const layers: LayerTape[] = [];
     const captureIdx = capture.length > 0 ? tf.tensor1d(Array.from(capture), 'int32') : undefined;
     const captured: tf.Tensor2D[] = [];
@@ -105,11 +104,11 @@ export class TfjsModel implements TrainableModel {
       const lw = w.layers[l]!;
       const states: (tf.Tensor2D | undefined)[][] = [tidy(() => this.cell.initialState(lw, B, N))];
       const caches: tf.Tensor2D[][] = [];
-      const operands: tf.Tensor2D[][] = [];
+      const operands: (tf.Tensor2D | undefined)[][] = [];
       for (let t = 0; t < T; t++) {
         const prev = states[t] as tf.Tensor2D[];
         const step = tidy(() => {
-          const x1 = l === 0 ? inputs[t]! : (tf.concat([inputs[t]!, ones], 1) as tf.Tensor2D); // (B, I+1)
+          const x1 = tf.concat([inputs[t]!, ones], 1) as tf.Tensor2D; // (B, I+1)
           const out = this.cell.forward(lw, x1, prev);
           const mask = masks?.[t];
           if (mask) {
@@ -139,10 +138,11 @@ export class TfjsModel implements TrainableModel {
           states[T]![i] = undefined;
         }
       });
-      layers.push({ xs: l === 0 ? x1s : [], states, caches, operands });
+      layers.push({ xs: inputs, states, caches, operands });
       if (!training) {
         // The layer below (or the batch) is no longer needed.
         tf.dispose(inputs);
+        layers[l]!.xs = [];
         tf.dispose(states[0]!.filter((s) => s) as tf.Tensor[]);
       }
       inputs = states.slice(1).map((s) => s[0]!);
@@ -236,16 +236,27 @@ export class TfjsModel implements TrainableModel {
     let chunk: { t: number; dPre: tf.Tensor2D[] }[] = [];
 
     const flush = () => {
-      groups.forEach((_group, k) => {
+      groups.forEach((group, k) => {
         const gW = tidy(() => {
           const dPre = tf.concat(
             chunk.map((c) => c.dPre[k]!),
             0,
           ); // (chunk*B, C)
-          const operand = tf.concat(
-            chunk.map((c) => operands[c.t]![k]!),
-            0,
-          ); // (chunk*B, R)
+          const pieces = [
+            tf.concat(
+              chunk.map((c) => xs[c.t]!),
+              0,
+            ),
+            tf.ones([chunk.length * B, 1]),
+          ]; // [x, 1]
+          if (group.recurrent)
+            pieces.push(
+              tf.concat(
+                chunk.map((c) => operands[c.t]![k]!),
+                0,
+              ),
+            ); // hSrc
+          const operand = tf.concat(pieces, 1); // (chunk*B, R)
           const gW = tf.matMul(tf.transpose(dPre), operand) as tf.Tensor2D; // (C, R)
           return gradWT[k] ? (tf.add(gradWT[k]!, gW) as tf.Tensor2D) : gW;
         });
@@ -307,8 +318,8 @@ export class TfjsModel implements TrainableModel {
     // This layer's tape is spent (its xs belong to the layer below, which still needs them, unless l = 0).
     for (const s of states) tf.dispose(s.filter((v) => v) as tf.Tensor[]);
     for (const c of caches) tf.dispose(c);
-    for (const o of operands) tf.dispose(o);
-    tf.dispose(xs);
+    for (const o of operands) tf.dispose(o.filter((v) => v) as tf.Tensor[]);
+    if (l === 0) tf.dispose(xs);
     tape.layers[l] = { xs: [], states: [], caches: [], operands: [] };
     return dxs;
   }
@@ -446,9 +457,9 @@ export class TfjsModel implements TrainableModel {
     for (const layer of tape.layers) {
       for (const s of layer.states) tf.dispose(s.filter((v) => v) as tf.Tensor[]);
       for (const c of layer.caches) tf.dispose(c);
-      for (const o of layer.operands) tf.dispose(o);
-      tf.dispose(layer.xs);
+      for (const o of layer.operands) tf.dispose(o.filter((v) => v) as tf.Tensor[]);
     }
+    tf.dispose(tape.layers[0]?.xs ?? []);
     tf.dispose(tape.masks ?? []);
     tape.top.dispose();
   }
@@ -457,18 +468,6 @@ export class TfjsModel implements TrainableModel {
 /** tf.tidy for functions returning plain objects and arrays of tensors (tf's TensorContainer type is too narrow). */
 function tidy<R>(fn: () => R): R {
   return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as R;
-}
-
-/** T tensors (B, W + 1): each step's rows with a 1 appended (the bias input), built from the JS array. */
-function perStepWithOnes(data: Float32Array, T: number, B: number, W: number): tf.Tensor2D[] {
-  return Array.from({ length: T }, (_, t) => {
-    const rows = new Float32Array(B * (W + 1));
-    for (let b = 0; b < B; b++) {
-      rows.set(data.subarray((t * B + b) * W, (t * B + b + 1) * W), b * (W + 1));
-      rows[b * (W + 1) + W] = 1;
-    }
-    return tf.tensor2d(rows, [B, W + 1]);
-  });
 }
 
 /** T tensors (B, W) built from the time-major JS array (copies; never slices a (T, ...) tensor). */

@@ -264,11 +264,13 @@ async function main() {
           `pytorch peer (openblas ${allThreads} thr)`,
           peerMs.toFixed(1),
           '',
+          peerMin!.toFixed(1),
           (flops / peerMs / 1e6).toFixed(1),
           '',
           '1.00',
+          '1.00',
         ]);
-        rows.push({ model: cell, T, engine: 'pytorch-peer', ms: peerMs, gflops: flops / peerMs / 1e6 });
+        rows.push({ model: cell, T, engine: 'pytorch-peer', ms: peerMs, minMs: peerMin, gflops: flops / peerMs / 1e6 });
       }
       for (const { label, engine } of engines) {
         const isTfjs = engine.name === 'tfjs';

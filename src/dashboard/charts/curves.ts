@@ -59,16 +59,15 @@ export function curvesChart(series: readonly CurveSeries[], options: CurvesOptio
   const y = (log ? d3.scaleLog() : d3.scaleLinear()).domain(domains.y).range([MARGIN.top + innerH, MARGIN.top]);
   const ok = (v: number | null): v is number => v !== null && Number.isFinite(v) && (!log || v > 0);
 
-  // Grid and axes.
-  const yTicks = log ? y.ticks(Math.max(2, Math.floor(innerH / 50))) : y.ticks(Math.max(2, Math.floor(innerH / 50)));
-  const logLabels = log
-    ? new Set(y.ticks().filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9))
-    : null;
+  // Grid and axes. Log axes label the powers of ten, or every tick when the range is under two decades.
+  const yTicks = y.ticks(Math.max(2, Math.floor(innerH / 50)));
+  const decades = log ? yTicks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9) : yTicks;
+  const labelled = new Set(log && decades.length < 2 ? yTicks : decades);
   svg
     .append('g')
     .attr('class', 'grid')
     .selectAll('line')
-    .data(log ? [...logLabels!] : yTicks)
+    .data([...labelled])
     .join('line')
     .attr('x1', MARGIN.left)
     .attr('x2', MARGIN.left + innerW)
@@ -79,12 +78,10 @@ export function curvesChart(series: readonly CurveSeries[], options: CurvesOptio
     .attr('class', 'axis x')
     .attr('transform', `translate(0,${MARGIN.top + innerH})`)
     .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 90)), 's'));
-  const yAxis = d3.axisLeft(y);
-  if (log)
-    yAxis
-      .ticks(Math.max(2, Math.floor(innerH / 50)))
-      .tickFormat((d) => (logLabels!.has(d as number) ? formatValue(d as number) : ''));
-  else yAxis.ticks(Math.max(2, Math.floor(innerH / 50))).tickFormat((d) => formatValue(d as number));
+  const yAxis = d3
+    .axisLeft(y)
+    .ticks(Math.max(2, Math.floor(innerH / 50)))
+    .tickFormat((d) => (labelled.has(d as number) ? formatValue(d as number) : ''));
   svg.append('g').attr('class', 'axis y').attr('transform', `translate(${MARGIN.left},0)`).call(yAxis);
   svg
     .append('text')

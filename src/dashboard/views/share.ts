@@ -54,22 +54,12 @@ export async function openShare(store: Store, token: string): Promise<void> {
     step: v.step,
     sample: v.sample ?? 0,
   };
-  const q = new URLSearchParams(location.search);
+  // A link made by the Share button carries the whole view in its query: that wins, within the link's runs.
   const fromUrl = decodeView(location.search);
-  const merged: ViewState = { ...fromLink };
-  for (const [param, key] of [
-    ['view', 'view'],
-    ['split', 'split'],
-    ['smooth', 'smoothing'],
-    ['scale', 'scale'],
-    ['zoom', 'zoom'],
-    ['hrun', 'stateRun'],
-    ['step', 'step'],
-    ['sample', 'sample'],
-    ['units', 'units'],
-    ['metric', 'metric'],
-  ] as const)
-    if (q.has(param)) (merged as unknown as Record<string, unknown>)[key] = fromUrl[key];
+  const merged: ViewState =
+    location.search.length > 1
+      ? { ...fromUrl, runs: fromUrl.runs.length ? fromUrl.runs.filter((id) => v.runIds.includes(id)) : v.runIds }
+      : fromLink;
   if (merged.view === 'launch') merged.view = 'curves';
   store.state = merged;
 }

@@ -235,29 +235,15 @@ export class TfjsModel implements TrainableModel {
     const gradWT: (tf.Tensor2D | undefined)[] = groups.map(() => undefined);
     let chunk: { t: number; dPre: tf.Tensor2D[] }[] = [];
 
+    // One product per group and chunk of steps: dW^T += dPre^T (C, chunk*B) @ [x, 1, hSrc] (chunk*B, R).
     const flush = () => {
+      const rows = (ts: tf.Tensor2D[]) => tf.concat(ts, 0);
       groups.forEach((group, k) => {
         const gW = tidy(() => {
-          const dPre = tf.concat(
-            chunk.map((c) => c.dPre[k]!),
-            0,
-          ); // (chunk*B, C)
-          const pieces = [
-            tf.concat(
-              chunk.map((c) => xs[c.t]!),
-              0,
-            ),
-            tf.ones([chunk.length * B, 1]),
-          ]; // [x, 1]
-          if (group.recurrent)
-            pieces.push(
-              tf.concat(
-                chunk.map((c) => operands[c.t]![k]!),
-                0,
-              ),
-            ); // hSrc
-          const operand = tf.concat(pieces, 1); // (chunk*B, R)
-          const gW = tf.matMul(tf.transpose(dPre), operand) as tf.Tensor2D; // (C, R)
+          const dPre = rows(chunk.map((c) => c.dPre[k]!)); // (chunk*B, C)
+          const pieces = [rows(chunk.map((c) => xs[c.t]!)), tf.ones([chunk.length * B, 1])]; // x, 1
+          if (group.recurrent) pieces.push(rows(chunk.map((c) => operands[c.t]![k]!))); // hSrc
+          const gW = tf.matMul(tf.transpose(dPre), tf.concat(pieces, 1)) as tf.Tensor2D; // (C, R)
           return gradWT[k] ? (tf.add(gradWT[k]!, gW) as tf.Tensor2D) : gW;
         });
         gradWT[k]?.dispose();

@@ -82,6 +82,15 @@ describe('tfjs engine (cpu back end)', () => {
         );
       });
 
+      test('an evaluation forward between forward and backward changes nothing', () => {
+        const model = engine.createModel(spec, params);
+        model.forward(batch);
+        model.forward(randomBatch(spec, T + 2, 2, 7), { training: false });
+        model.backward(dY);
+        assert.deepEqual(model.gradients(), engineGradient(spec, params, batch, dY));
+        model.dispose();
+      });
+
       test('the hand-written backward matches tf autodiff of models/*.ts within 1e-5', () => {
         const g = engineGradient(spec, params, batch, dY);
         const auto = tf.tidy(() => {

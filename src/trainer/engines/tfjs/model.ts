@@ -83,11 +83,12 @@ export class TfjsModel implements TrainableModel {
   }
 
   forward(batch: SequenceBatch, options: ForwardOptions = {}): ForwardResult {
-    this.disposeTape();
     const { steps: T, batchSize: B } = batch;
     const { inputSize: F, units: N, outputSteps: K, outputSize: O, layers: L } = this.spec;
     validateBatch(this.spec, batch);
     const training = options.training ?? true;
+    // backward() follows the most recent training forward; an evaluation in between leaves its tape alone.
+    if (training) this.disposeTape();
     const capture = options.captureHidden ?? [];
     for (const b of capture)
       if (!(Number.isInteger(b) && b >= 0 && b < B))

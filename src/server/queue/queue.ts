@@ -31,10 +31,15 @@ export class RunQueue {
   ) {}
 
   static async open(db: Database, config: Config): Promise<RunQueue> {
+    // Silent jobs are expired by the supervisor's monitor pass, at most once per monitorIntervalSeconds per
+    // queue, over the queues in its cache: all three run at a third of the heartbeat, so a dead worker's
+    // run is back in the queue within about 1.3 heartbeats.
+    const every = Math.max(1, Math.min(60, Math.floor(config.heartbeatSeconds / 3)));
     const common = {
       schema: 'pgboss',
-      superviseIntervalSeconds: Math.max(1, Math.min(60, Math.floor(config.heartbeatSeconds / 3))),
-      monitorIntervalSeconds: 60,
+      superviseIntervalSeconds: every,
+      monitorIntervalSeconds: every,
+      queueCacheIntervalSeconds: every,
     };
     let boss: PgBoss;
     if (db.kind === 'pglite') {

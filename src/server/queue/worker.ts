@@ -209,8 +209,11 @@ export class RunWorker {
             finished = true;
             await recorder.finished({ status: 'FAILED', step: await currentStep(), error: m.message }).catch(() => {});
           }
+          await thread.terminate();
           return;
         case 'result':
+          // The thread is done (its port and the engine's pool would keep it alive): end it.
+          await thread.terminate();
           return;
       }
     };

@@ -352,6 +352,7 @@ export class TfjsModel implements TrainableModel {
     this.params.dispose();
     this.params = tf.tensor1d(params);
     this.invalidateWeights();
+    this.disposeTape(); // it was recorded with the old parameters
   }
 
   getOptimizerState(): OptimizerState {

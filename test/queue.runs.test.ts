@@ -221,3 +221,29 @@ if (dbKinds.includes('postgres')) {
     }
   });
 }
+
+test('pglite: a run whose worker vanished more often than RWA_RUN_RETRIES allows is marked FAILED with the reason', async () => {
+  const { app, db, close } = await testApp('pglite', { workers: 0, heartbeatSeconds: 10, runRetries: 0 });
+  let worker: RunWorker | null = null;
+  try {
+    const { id } = (await ok(app, `mutation ($i: StartRunInput!) { startRun(input: $i) { id } }`, { i: TINY }))
+      .startRun;
+    // A "worker" claims the job and then never heartbeats: it died.
+    const [job] = await app.queue.boss.fetch('rwa-train');
+    assert.ok(job);
+    await db.prisma.run.update({ where: { id }, data: { status: 'RUNNING', workerHost: 'gone-host' } });
+    worker = await RunWorker.start(db, app.queue, app.queue.config, { concurrency: 1 });
+    const failed = await waitFor(
+      'the run to be marked FAILED',
+      async () => {
+        const r = await db.prisma.run.findUniqueOrThrow({ where: { id } });
+        return r.status === 'FAILED' ? r : null;
+      },
+      40_000,
+    );
+    assert.match(failed.error ?? '', /lost its worker 1 time\(s\) \(no heartbeat for 10 s/);
+  } finally {
+    await worker?.stop();
+    await close();
+  }
+});

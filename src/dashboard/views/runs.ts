@@ -105,7 +105,7 @@ export function runsView(root: HTMLElement, store: Store) {
   head.innerHTML = `<tr><th class="sel"><input type="checkbox" aria-label="Select all shown runs" /></th>${COLUMNS.map(
     (c) =>
       `<th class="${c.cls ?? ''}" data-sort="${c.key}" tabindex="0" role="columnheader">${c.title}<span class="arrow"></span></th>`,
-  ).join('')}</tr>`;
+  ).join('')}<th class="row-links"><span class="sr-only">Open</span></th></tr>`;
 
   filter.addEventListener('input', () => {
     shown = PAGE;
@@ -126,7 +126,8 @@ export function runsView(root: HTMLElement, store: Store) {
       store.set({ runs: [...set].slice(0, 100) });
       return;
     }
-    const key = th.dataset.sort!;
+    const key = th.dataset.sort;
+    if (!key) return;
     const cur = store.state.sort;
     store.set({
       sort:
@@ -190,11 +191,7 @@ export function runsView(root: HTMLElement, store: Store) {
     const s = store.stats.get(r.id);
     const tds = COLUMNS.map((c) => `<td class="${c.cls ?? ''}" data-col="${c.key}">${cell(c, r, s)}</td>`).join('');
     const links = `<a href="?view=curves&runs=${r.id}" data-open="${r.id}" title="Curves of run ${r.id}">curves</a> <a href="?view=states&runs=${r.id}" data-open="${r.id}" data-to="states" title="Hidden states of run ${r.id}">states</a>`;
-    const withLinks = tds.replace(
-      /(data-col="experiment">.*?)<\/td>/,
-      `$1 <span class="row-links">${links}</span></td>`,
-    );
-    return `<tr data-id="${r.id}" class="${selected.has(r.id) ? 'selected' : ''}"><td class="sel"><input type="checkbox" data-id="${r.id}" aria-label="Select run ${r.id}" ${selected.has(r.id) ? 'checked' : ''} /></td>${withLinks}</tr>`;
+    return `<tr data-id="${r.id}" class="${selected.has(r.id) ? 'selected' : ''}"><td class="sel"><input type="checkbox" data-id="${r.id}" aria-label="Select run ${r.id}" ${selected.has(r.id) ? 'checked' : ''} /></td>${tds}<td class="row-links">${links}</td></tr>`;
   }
 
   function render() {

@@ -18,6 +18,7 @@ const [command, ...args] = process.argv.slice(2);
 const commands = {
   train: async () => (await import(path.join(dist, 'trainer', 'cli', 'train.js'))).trainMain(args),
   import: async () => (await import(path.join(dist, 'trainer', 'cli', 'import.js'))).importMain(args),
+  report: async () => (await import(path.join(dist, 'trainer', 'cli', 'report.js'))).reportMain(args),
   serve: async () => {
     await import(path.join(dist, 'server', 'main.js'));
     return undefined;

@@ -1,0 +1,205 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freshDatabase } from './helpers/db.js';
+import { resolveRunConfig } from '../src/trainer/config.js';
+import { createRun, executeRun } from '../src/trainer/runs.js';
+import { readPoints } from '../src/server/db/metrics.js';
+import { generateReport } from '../src/report/generate.js';
+import { finalValue, stepsToThreshold } from '../src/report/metrics.js';
+import { curvesChart } from '../src/report/charts/curves.js';
+import { reportMain } from '../src/trainer/cli/report.js';
+
+/** Well-formed enough for a browser: one <svg> root, balanced tags, finite numbers in every path and circle. */
+function assertWellFormedSvg(svg: string, name: string): void {
+  assert.match(
+    svg,
+    /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*viewBox="0 0 \d+ \d+"/,
+    `${name}: an <svg> root`,
+  );
+  assert.match(svg.trimEnd(), /<\/svg>$/, `${name}: closed`);
+  const stack: string[] = [];
+  for (const m of svg.matchAll(/<(\/?)([a-zA-Z]+)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g)) {
+    const [, closing, tag, , selfClosing] = m;
+    if (selfClosing) continue;
+    if (closing) assert.equal(stack.pop(), tag, `${name}: </${tag}> closes what was opened`);
+    else stack.push(tag!);
+  }
+  assert.deepEqual(stack, [], `${name}: every tag closed`);
+  assert.doesNotMatch(svg, /NaN|undefined|Infinity/, `${name}: no NaN, undefined or Infinity`);
+  const paths = [...svg.matchAll(/<path class="curve" d="([^"]*)"/g)].map((m) => m[1]!);
+  assert.ok(paths.length > 0, `${name}: has curves`);
+  for (const d of paths) {
+    assert.match(d, /^M[\d.,\-eMLZ]+$/, `${name}: a path of moves and lines`);
+    const numbers = d
+      .split(/[MLZ,]/)
+      .filter(Boolean)
+      .map(Number);
+    assert.ok(numbers.length >= 2 && numbers.every(Number.isFinite), `${name}: finite coordinates`);
+  }
+}
+
+test('a report of a small recorded experiment: rows per model, seeds as mean and spread, numbers from the database', async () => {
+  const db = await freshDatabase('pglite');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'report-'));
+  try {
+    const base = {
+      task: 'adding',
+      taskOptions: { length: 10 },
+      units: 8,
+      steps: 50,
+      evalEvery: 10,
+      snapshotSamples: 0,
+      checkpointEvery: 50,
+    };
+    const runs = [];
+    for (const [model, seed] of [
+      ['rwa', 1],
+      ['lstm', 1],
+      ['rwa', 2],
+    ] as const) {
+      const run = await createRun(db, resolveRunConfig({ ...base, model, seed }), { experiment: 'tiny adding' });
+      const result = await executeRun(db, run.id, { threads: 1 });
+      assert.equal(result.status, 'SUCCEEDED');
+      runs.push(run);
+    }
+    await createRun(db, resolveRunConfig({ ...base, model: 'gru' }), { experiment: 'elsewhere' });
+
+    const report = await generateReport(db, {
+      experiments: ['tiny adding'],
+      out,
+      now: new Date('2025-01-02T00:00:00Z'),
+    });
+    assert.equal(report.groups.length, 1);
+    const group = report.groups[0]!;
+    assert.equal(group.label, 'adding T=10');
+    assert.equal(group.paper, undefined, 'the paper ran adding at T=100 and 1000 only');
+    assert.deepEqual(group.threshold, { metric: 'loss', value: 0.01, direction: 'below' }, "adding's threshold");
+    assert.deepEqual(
+      group.rows.map((r) => [r.label, r.runs.map((s) => s.run.id)]),
+      [
+        ['RWA', [runs[0]!.id, runs[2]!.id]],
+        ['LSTM', [runs[1]!.id]],
+      ],
+    );
+
+    // Every number recomputed here from the stored test curves.
+    for (const row of group.rows)
+      for (const summary of row.runs) {
+        const series = await db.prisma.metricSeries.findFirstOrThrow({
+          where: { runId: summary.run.id, name: 'loss', split: 'TEST' },
+        });
+        const points = await readPoints(db.prisma, series.id);
+        assert.deepEqual(
+          points.map((p) => p.step),
+          [0, 10, 20, 30, 40, 50],
+        );
+        assert.deepEqual(summary.reach, stepsToThreshold(points, 0.01, 'below'));
+        assert.equal(summary.final, finalValue(points));
+        assert.equal(summary.steps, 50);
+        assert.ok(summary.wallSeconds! > 0 && summary.stepsPerSecond! > 0);
+        assert.equal(summary.stepsPerSecond, 50 / points.at(-1)!.wallTime);
+      }
+    const rwa = group.rows[0]!;
+    const finals = rwa.runs.map((r) => r.final!);
+    assert.equal(rwa.final!.n, 2);
+    assert.ok(Math.abs(rwa.final!.mean - (finals[0]! + finals[1]!) / 2) < 1e-12);
+    assert.equal(rwa.final!.min, Math.min(...finals));
+    // RWA, F = 2, N = 8: cell 2(F+N)N + FN + 3N = 200, readout 8 + 1. LSTM: 4((F+N)N + N) = 352, + 9.
+    assert.equal(rwa.params!.mean, 209);
+    assert.equal(group.rows[1]!.params!.mean, 361);
+
+    const md = report.markdown;
+    assert.match(md, /^# Reproduction report: adding T=10\n/);
+    assert.match(md, /Generated by `rwa-lab report "tiny adding"` on 2025-01-02/);
+    assert.match(
+      md,
+      /\| adding T=10 \| RWA \| 2 \| [^|]+ \| — \| [\d.e-]+ ± [\d.e-]+ \([\d.e-]+–[\d.e-]+, n=2\) \| — \|/,
+    );
+    assert.match(md, /\| adding T=10 \| LSTM \| 1 \| [^|]+ \| — \| [\d.e-]+ \| — \|[^|]+\|[^|]+\| 361 \|/);
+    assert.match(md, /\| 209 \|/);
+    assert.match(md, /The paper did not run this task setting\./, 'no paper numbers for T=10');
+    assert.match(
+      md,
+      /Our settings that differ from the paper's: units 8 \(paper 250\); evaluated every 10 \(paper 100\)/,
+    );
+    assert.match(md, /!\[adding T=10: test loss \(MSE\)\]\(adding-T10-loss\.svg\)/);
+    assert.doesNotMatch(md, /elsewhere/, 'only the named experiments');
+    for (const id of runs.map((r) => r.id)) assert.match(md, new RegExp(`\\n\\| ${id} \\| tiny adding \\|`));
+
+    assert.deepEqual(
+      report.files.map((f) => path.relative(out, f)),
+      ['README.md', 'adding-T10-loss.svg'],
+    );
+    assert.equal(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), md);
+    const svg = fs.readFileSync(path.join(out, 'adding-T10-loss.svg'), 'utf8');
+    assertWellFormedSvg(svg, 'adding-T10-loss.svg');
+    assert.equal((svg.match(/<path class="curve"/g) ?? []).length, 3, 'one curve per run');
+    assert.match(svg, /RWA \(ours\)/);
+    assert.match(svg, /LSTM \(ours\)/);
+    assert.match(svg, /class="threshold"/);
+
+    await assert.rejects(
+      generateReport(db, { experiments: ['nope'], out }),
+      /no experiment "nope".*known: "tiny adding"/,
+    );
+  } finally {
+    await db.close();
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('charts: log scale in whole decades, paper curves dashed and clipped to our steps, markers where reached', () => {
+  const svg = curvesChart({
+    title: 'adding T=100: test loss (MSE) <check escaping & quotes>',
+    yLabel: 'test MSE, log scale',
+    log: true,
+    xMax: 1000,
+    threshold: { value: 0.01, label: 'threshold 0.01' },
+    series: [
+      {
+        label: 'RWA (ours)',
+        colour: '#d62728',
+        points: [0, 250, 500, 750, 1000].map((step, i) => ({ step, value: 10 ** -i })),
+        marker: { step: 500, value: 0.005 },
+      },
+      {
+        label: 'RWA (paper log)',
+        colour: '#d62728',
+        dashed: true,
+        points: [0, 250, 500, 750, 1000, 5000].map((step) => ({ step, value: step === 500 ? 0 : 0.1 })),
+      },
+    ],
+  });
+  assertWellFormedSvg(svg, 'synthetic');
+  assert.match(svg, /&lt;check escaping &amp; quotes&gt;/);
+  for (const tick of ['1e−4', '0.01', '1']) assert.ok(svg.includes(`>${tick}</text>`), `tick ${tick}`);
+  assert.match(svg, /<circle class="reached"/);
+  const dashed = /<path class="curve" d="([^"]*)" fill="none" stroke="#d62728" stroke-width="1" stroke-dasharray/.exec(
+    svg,
+  );
+  assert.ok(dashed, 'the paper log is dashed');
+  // Its zero at step 500 has no place on a log axis: the line breaks there; step 5000 is beyond xMax.
+  assert.equal(dashed[1]!.split('M').filter(Boolean).length, 2);
+});
+
+test('the report command: usage, and a missing experiment name is an error', async () => {
+  const errors: string[] = [];
+  const logs: string[] = [];
+  const { error, log } = console;
+  console.error = (m: string) => errors.push(m);
+  console.log = (m: string) => logs.push(m);
+  try {
+    assert.equal(await reportMain(['--help']), 0);
+    assert.match(logs.join('\n'), /usage: rwa-lab report EXPERIMENT\.\.\. \[--out DIR\] \[--paper-logs\]/);
+    assert.equal(await reportMain([]), 2);
+    assert.match(errors.join('\n'), /name at least one experiment/);
+    assert.equal(await reportMain(['x', '--bogus']), 2);
+    assert.match(errors.at(-1)!, /Unknown option '--bogus'/);
+  } finally {
+    console.error = error;
+    console.log = log;
+  }
+});

@@ -19,6 +19,14 @@ export interface ReportMeta {
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** A table with aligned columns, as prettier writes it (so the committed report passes `npm run lint`). */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const all = [header, ...rows].map((r) => r.map(cell));
+  const widths = header.map((_, i) => Math.max(3, ...all.map((r) => [...(r[i] ?? '')].length)));
+  const line = (r: readonly string[]) => `| ${widths.map((w, i) => (r[i] ?? '').padEnd(w)).join(' | ')} |`;
+  return [line(all[0]!), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...all.slice(1).map(line)];
+}
+
 export function fmtDuration(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
   if (seconds < 3600) return `${(seconds / 60).toFixed(1)} min`;
@@ -40,33 +48,26 @@ function stepsCell(row: ReportRow): string {
 }
 
 function summaryTable(groups: readonly TaskGroup[]): string[] {
-  const lines = [
-    '| task | model | runs | steps to threshold | paper | final | paper | wall time | steps/s | params | what we see |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const g of groups) {
+  const header = ['task', 'model', 'runs', 'steps to threshold', 'paper', 'final', 'paper', 'wall time', 'steps/s'];
+  const rows: string[][] = [];
+  for (const g of groups)
     for (const row of g.rows) {
       const fmtFinal = (v: number) => fmtValue(v, g.finalMetric);
-      lines.push(
-        `| ${[
-          g.label,
-          row.label,
-          String(row.runs.length),
-          g.threshold ? stepsCell(row) : 'n/a',
-          row.paperSteps === null ? '—' : fmtInt(row.paperSteps),
-          fmtSpread(row.final, fmtFinal),
-          row.paperFinal === null ? '—' : fmtFinal(row.paperFinal),
-          fmtSpread(row.wallSeconds, fmtDuration),
-          fmtSpread(row.stepsPerSecond, (v) => v.toFixed(v < 10 ? 2 : 1)),
-          fmtSpread(row.params, fmtInt),
-          row.verdict.join(' ') || '—',
-        ]
-          .map(cell)
-          .join(' | ')} |`,
-      );
+      rows.push([
+        g.label,
+        row.label,
+        String(row.runs.length),
+        g.threshold ? stepsCell(row) : 'n/a',
+        row.paperSteps === null ? '—' : fmtInt(row.paperSteps),
+        fmtSpread(row.final, fmtFinal),
+        row.paperFinal === null ? '—' : fmtFinal(row.paperFinal),
+        fmtSpread(row.wallSeconds, fmtDuration),
+        fmtSpread(row.stepsPerSecond, (v) => v.toFixed(v < 10 ? 2 : 1)),
+        fmtSpread(row.params, fmtInt),
+        row.verdict.join(' ') || '—',
+      ]);
     }
-  }
-  return lines;
+  return markdownTable([...header, 'params', 'what we see'], rows);
 }
 
 function thresholdText(g: TaskGroup): string {
@@ -80,31 +81,24 @@ function thresholdText(g: TaskGroup): string {
 }
 
 function runsTable(g: TaskGroup): string[] {
-  const lines = [
-    '| run | experiment | model | seed | status | steps | eval every | backend | to threshold | holds from | final |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const r of [...g.rows.flatMap((row) => row.runs), ...g.reference]) {
+  const header = ['run', 'experiment', 'model', 'seed', 'status', 'steps', 'eval every', 'backend'];
+  const rows = [...g.rows.flatMap((row) => row.runs), ...g.reference].map((r) => {
     const reach = r.reach;
-    lines.push(
-      `| ${[
-        String(r.run.id),
-        r.run.experiment,
-        `${r.run.model}${r.run.layers > 1 ? ` ×${r.run.layers}` : ''}, ${r.run.units} units`,
-        r.run.source === 'IMPORTED' ? '(paper)' : String(r.run.seed),
-        r.run.status.toLowerCase(),
-        fmtInt(r.steps),
-        r.evalEvery === null ? '—' : fmtInt(r.evalEvery),
-        r.run.backend ?? '—',
-        reach === null ? '—' : reach.step === null ? 'never' : fmtInt(reach.step),
-        reach === null || reach.holdsFrom === null ? '—' : fmtInt(reach.holdsFrom),
-        r.final === null ? '—' : fmtValue(r.final, g.finalMetric),
-      ]
-        .map(cell)
-        .join(' | ')} |`,
-    );
-  }
-  return lines;
+    return [
+      String(r.run.id),
+      r.run.experiment,
+      `${r.run.model}${r.run.layers > 1 ? ` ×${r.run.layers}` : ''}, ${r.run.units} units`,
+      r.run.source === 'IMPORTED' ? '(paper)' : String(r.run.seed),
+      r.run.status.toLowerCase(),
+      fmtInt(r.steps),
+      r.evalEvery === null ? '—' : fmtInt(r.evalEvery),
+      r.run.backend ?? '—',
+      reach === null ? '—' : reach.step === null ? 'never' : fmtInt(reach.step),
+      reach === null || reach.holdsFrom === null ? '—' : fmtInt(reach.holdsFrom),
+      r.final === null ? '—' : fmtValue(r.final, g.finalMetric),
+    ];
+  });
+  return markdownTable([...header, 'to threshold', 'holds from', 'final'], rows);
 }
 
 export function renderMarkdown(

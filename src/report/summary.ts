@@ -198,8 +198,8 @@ export function fmtValue(value: number, metric: 'loss' | 'accuracy'): string {
 
 function ratioWords(ours: number, theirs: number, sooner: string, later: string): string {
   const r = ours / theirs;
-  if (r >= 1) return `${r.toFixed(1)}× ${later}`;
-  return `${(1 / r).toFixed(1)}× ${sooner}`;
+  const times = (x: number) => (x < 10 ? x.toFixed(1) : fmtInt(x));
+  return r >= 1 ? `${times(r)}× ${later}` : `${times(1 / r)}× ${sooner}`;
 }
 
 function stepsVerdict(row: Omit<ReportRow, 'verdict'>, threshold: Threshold, unit: string): string | null {
@@ -216,7 +216,7 @@ function stepsVerdict(row: Omit<ReportRow, 'verdict'>, threshold: Threshold, uni
       longest < row.paperSteps
         ? ` It trained ${fmtInt(longest)} steps, fewer than the paper needed, so this says nothing against it yet.`
         : ` It trained ${fmtInt(longest)} steps, more than the paper needed: a disagreement.`;
-    return `${n > 1 ? `None of the ${n} runs` : 'It'} never held ${what} (paper: ${paper} steps).${why}`;
+    return `${n > 1 ? `None of the ${n} runs held` : 'It never held'} ${what} (paper: ${paper} steps).${why}`;
   }
   const mean = row.steps!.mean;
   const r = mean / row.paperSteps;
@@ -397,6 +397,7 @@ export function buildReport(runs: readonly RunRecord[], reference: readonly RunR
       );
     g.reference = reference
       .filter((r) => r.task === g.task && r.length === g.length && !g.members.some((m) => m.id === r.id))
+      .sort((a, b) => modelRank(a.model) - modelRank(b.model) || a.id - b.id)
       .map((r) => summarizeRun(r, g.threshold, g.finalMetric));
     g.sentences = compareModels(g);
     const { members: _members, ...group } = g;

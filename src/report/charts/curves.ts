@@ -58,7 +58,9 @@ export function curvesChart(options: CurvesChartOptions): string {
   }));
   const steps = clipped.flatMap((s) => s.points.map((p) => p.step));
   const values = clipped.flatMap((s) => s.points.map((p) => p.value)).filter(usable);
-  if (options.threshold && usable(options.threshold.value)) values.push(options.threshold.value);
+  // Room under the threshold on a log axis (it would otherwise sit on the bottom edge).
+  if (options.threshold && usable(options.threshold.value))
+    values.push(options.log ? options.threshold.value / 2 : options.threshold.value);
 
   const xMax = options.xMax ?? d3.max(steps) ?? 1;
   const x = d3

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { dbKinds, freshDatabase } from './helpers/db.js';
 import { appendPoints, readPoints, seriesId, type MetricPointInput } from '../src/server/db/metrics.js';
 import type { Database } from '../src/server/db/database.js';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 
 async function newRun(db: Database) {
   const experiment = await db.prisma.experiment.create({ data: { name: `storage ${crypto.randomUUID()}` } });
@@ -56,6 +57,47 @@ for (const kind of dbKinds) {
       await appendPoints(db.prisma, series, [{ step: 5, value: 42, wallTime: 1 }]);
       assert.equal((await readPoints(db.prisma, series, 5, 5))[0]!.value, 42);
     } finally {
+      await db.close();
+    }
+  });
+
+  test(`${kind}: NaN and +-Infinity values round-trip, through the raw driver and through a plain PrismaClient`, async () => {
+    const db = await freshDatabase(kind);
+    const plain = new PrismaClient({ adapter: db.adapter });
+    try {
+      const run = await newRun(db);
+      const odd = [NaN, Infinity, -Infinity, -0, 5e-324, Number.MAX_VALUE, 0.1, -1.5e300];
+      const points = odd.map((value, step) => ({ step, value, wallTime: step === 1 ? Infinity : step * 0.5 }));
+      for (const [name, client] of [
+        ['raw', db.prisma],
+        ['prisma', plain],
+      ] as const) {
+        const series = await seriesId(db.prisma, run.id, `odd_${name}`, 'TEST');
+        await appendPoints(client, series, points);
+        const back = await readPoints(db.prisma, series);
+        assert.deepEqual(
+          back.map((p) => p.value),
+          odd,
+          `${name}: values`,
+        );
+        assert.deepEqual(
+          back.map((p) => p.wallTime),
+          [0, Infinity, 1, 1.5, 2, 2.5, 3, 3.5],
+          `${name}: wall times`,
+        );
+        // Replacing a non-finite value by a finite one (and back) works too.
+        await appendPoints(client, series, [{ step: 0, value: 1, wallTime: 0 }]);
+        await appendPoints(client, series, [{ step: 2, value: NaN, wallTime: 0 }]);
+        const after = await readPoints(db.prisma, series, 0, 2);
+        assert.deepEqual(
+          after.map((p) => p.value),
+          [1, Infinity, NaN],
+        );
+      }
+      for (const step of [1.5, 2 ** 31, NaN])
+        await assert.rejects(appendPoints(db.prisma, 1, [{ step, value: 0, wallTime: 0 }]), /not an int4/);
+    } finally {
+      await plain.$disconnect();
       await db.close();
     }
   });

@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { PGlite, type SerializerOptions } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -28,6 +29,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Runs one statement on the driver under a PrismaClient opened here, bypassing Prisma. Uint8Array parameters
+ * go in PostgreSQL's binary format (for array_recv and friends: exact floats, NaN and Infinity included).
+ */
+export type RawStatement = (sql: string, params: readonly unknown[]) => Promise<void>;
+
+const rawStatements = new WeakMap<PrismaClient, RawStatement>();
+
+/** The raw driver under a client that openPostgres or wrapPglite made; undefined for any other client. */
+export function rawStatementOf(prisma: PrismaClient): RawStatement | undefined {
+  return rawStatements.get(prisma);
+}
+
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.kind === 'postgres') return openPostgres(config.url);
   fs.mkdirSync(config.dataDir, { recursive: true });
@@ -42,15 +56,25 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
 }
 
 export function openPostgres(url: string): Database {
-  const adapter = new PrismaPg({ connectionString: url });
+  // One pool for Prisma and for raw statements (metric ingest).
+  const pool = new pg.Pool({ connectionString: url });
+  // An idle connection the server closed (a restart, a dropped test database): the pool opens a new one.
+  pool.on('error', () => {});
+  const adapter = new PrismaPg(pool);
   const prisma = new PrismaClient({ adapter });
+  rawStatements.set(prisma, async (sql, params) => {
+    await pool.query(sql, params as unknown[]);
+  });
   return {
     kind: 'postgres',
     prisma,
     adapter,
     location: redactUrl(url),
     url,
-    close: () => prisma.$disconnect(),
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
   };
 }
 
@@ -58,6 +82,9 @@ export function openPostgres(url: string): Database {
 export function wrapPglite(pglite: PGlite, location: string, onClose: () => void = () => {}): Database {
   const adapter = new PrismaPGlite(pglite);
   const prisma = new PrismaClient({ adapter });
+  rawStatements.set(prisma, async (sql, params) => {
+    await pglite.query(sql, params as unknown[], { serializers: binaryArrays });
+  });
   return {
     kind: 'pglite',
     prisma,
@@ -71,6 +98,13 @@ export function wrapPglite(pglite: PGlite, location: string, onClose: () => void
     },
   };
 }
+
+/**
+ * PGlite serialises a parameter by the type PostgreSQL infers for it; for these array types a Uint8Array is
+ * passed through unchanged, and PGlite binds it in binary format (its serializer type says string only).
+ */
+const passThrough = (v: unknown) => v;
+const binaryArrays = { 1007: passThrough, 1021: passThrough, 1022: passThrough } as unknown as SerializerOptions;
 
 export function redactUrl(url: string): string {
   try {

@@ -1,4 +1,5 @@
-// Runs `npm run build` only when a source is newer than the last build, so `npm start` restarts in seconds.
+// Runs `npm run build` only when a source is newer than what the last build wrote, so `npm start` and
+// `rwa-lab` restart in well under a second when nothing changed.
 //   node scripts/ensure-built.mjs
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const stamp = path.join(root, 'dist', '.build-stamp');
-const inputs = ['src', 'scripts', 'test', 'prisma', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const at = (...p) => path.join(root, ...p);
 
-function newest(p) {
+/** Newest modification time below p (0 if absent). */
+function newest(p, skip = () => false) {
   let stat;
   try {
     stat = fs.statSync(p);
@@ -17,20 +18,30 @@ function newest(p) {
     return 0;
   }
   if (!stat.isDirectory()) return stat.mtimeMs;
-  let max = stat.mtimeMs;
+  let max = 0;
   for (const entry of fs.readdirSync(p)) {
-    if (entry === 'generated' || entry === 'node_modules') continue;
-    max = Math.max(max, newest(path.join(p, entry)));
+    const child = path.join(p, entry);
+    if (entry === 'generated' || skip(child)) continue;
+    max = Math.max(max, newest(child, skip));
   }
   return max;
 }
 
-const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
-const changed = Math.max(...inputs.map((i) => newest(path.join(root, i))));
-if (built > changed && fs.existsSync(path.join(root, 'dist', 'dashboard', 'index.html'))) process.exit(0);
-const started = Date.now();
+const mtime = (p) => (fs.existsSync(p) ? fs.statSync(p).mtimeMs : -1);
+const dashboard = at('src', 'dashboard');
+// tsc's incremental state file is rewritten whenever it compiles; the bundle whenever the dashboard builds.
+const tsStale =
+  Math.max(
+    newest(at('src'), (p) => p === dashboard),
+    newest(at('test')),
+    newest(at('scripts'), (p) => !p.endsWith('.ts')),
+    newest(at('prisma', 'schema.prisma')),
+    newest(at('tsconfig.json')),
+  ) > mtime(at('dist', '.tsbuildinfo'));
+const dashboardStale = newest(dashboard) > mtime(at('dist', 'dashboard', 'main.js'));
+if (!tsStale && !dashboardStale) process.exit(0);
+const started = new Date();
 const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
-fs.writeFileSync(stamp, new Date(started).toISOString() + '\n');
-// The stamp's time is the build's start: a file saved during the build triggers the next one.
-fs.utimesSync(stamp, new Date(started), new Date(started));
+// tsc leaves its state file alone when no output changed (a touched, unedited source): mark the build's start.
+if (fs.existsSync(at('dist', '.tsbuildinfo'))) fs.utimesSync(at('dist', '.tsbuildinfo'), started, started);

@@ -157,3 +157,18 @@ test('rwa-lab train records a comparison into the embedded database and reports 
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('run settings: an empty string is an error, not a request for the default', async () => {
+  const { resolveRunConfig: resolve, RunConfigError } = await import('../src/trainer/config.js');
+  for (const [field, input] of [
+    ['model', { task: 'adding', model: '' }],
+    ['units', { task: 'adding', units: '' }],
+    ['engine', { task: 'adding', engine: '' }],
+  ] as const) {
+    assert.throws(
+      () => resolve(input),
+      (err: unknown) => err instanceof RunConfigError && err.field === field && err.message.includes('""'),
+      field,
+    );
+  }
+});

@@ -173,7 +173,7 @@ function asRecord(v: unknown): Record<string, unknown> {
 }
 
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T | undefined): T {
-  if (value === undefined || value === null || value === '') {
+  if (value === undefined || value === null) {
     if (fallback !== undefined) return fallback;
     throw new RunConfigError(field, value, `${field} is required; one of ${allowed.join(', ')}`);
   }
@@ -188,7 +188,7 @@ function oneOf<T extends string>(field: string, value: unknown, allowed: readonl
 }
 
 function number(field: string, raw: unknown, rule: IntRule | NumRule, fallback: number): number {
-  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (raw === undefined || raw === null) return fallback;
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   const range = rule.kind === 'number' && rule.exclusiveMin ? `(${rule.min}, ${rule.max}]` : `${rule.min}..${rule.max}`;
   const what = rule.kind === 'int' ? `an integer in ${range}` : `a number in ${range}`;

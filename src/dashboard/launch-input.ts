@@ -44,7 +44,7 @@ export const DEMO: LaunchInput = {
   models: ['rwa', 'lstm'],
   layers: 1,
   units: 250,
-  steps: 400,
+  steps: 1500,
   seed: 1,
   evalEvery: 20,
 };

@@ -15,7 +15,9 @@ async function main() {
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
   if (app.migrated.length) console.log(`applied migrations: ${app.migrated.join(', ')}`);
   console.log(`rwa-lab on ${app.db.kind} (${app.db.location}), ready in ${seconds} s`);
-  console.log(`  dashboard  ${app.url}`);
+  // With a token kept in the data folder (this machine's own), the printed link signs the browser in, so the
+  // dashboard can start runs at once; a token from RWA_API_TOKEN is never printed.
+  console.log(`  dashboard  ${app.url}${config.apiToken ? '' : `#token=${app.apiToken}`}`);
   console.log(`  GraphQL    ${app.url}graphql`);
   console.log(
     `  API token  ${config.apiToken ? '(RWA_API_TOKEN)' : `${app.apiToken}  (kept in ${config.dataDir}/api-token${app.apiTokenGenerated ? ', new' : ''})`}`,

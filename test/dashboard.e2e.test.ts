@@ -38,7 +38,7 @@ const tiny = (model: string) =>
 
 test(
   'the dashboard in Chromium: runs, curves, heatmaps, reload, share, launch',
-  { skip, timeout: 180_000 },
+  { skip, timeout: 420_000 },
   async (t) => {
     const db: Database = await freshDatabase('pglite');
     let app: App | undefined;

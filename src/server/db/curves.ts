@@ -146,7 +146,12 @@ export async function bucketedCurves(
   }
   // PostgreSQL JIT-compiles plans estimated above jit_above_cost (100,000 by default), which these reach:
   // ~0.5 s of compiling per curve that saves nothing (a 100k-point curve took 0.6 s with it, 0.06 s without).
-  const [, rows] = await prisma.$transaction([prisma.$executeRaw`SET LOCAL jit = off`, query]);
+  // The transaction only scopes the setting: no Prisma limits beyond a plain query's (its defaults are 2 s to
+  // get a connection and 5 s to finish; a smoothed 1M-point curve can take longer on a busy machine).
+  const [, rows] = await prisma.$transaction([prisma.$executeRaw`SET LOCAL jit = off`, query], {
+    maxWait: 60_000,
+    timeout: 600_000,
+  });
   return rows.map((r) => ({
     seriesId: r.sid,
     fromStep: r.from_step,

@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { estimateSeconds, GRID_TASKS, gridSettings, planGrid, tiny } from '../src/reproduce/grid.js';
+import { PAPER_ROWS } from '../src/report/paper.js';
+
+const summary = (scale: 'quick' | 'paper') =>
+  gridSettings(scale).map((s) => [s.label, s.task, s.taskOptions.length ?? null, s.taskOptions.variant ?? null]);
+
+test('both scales cover the paper grid: adding, copy (paper variant) and length at T=100 and 1000, Reber, MNIST, permuted MNIST', () => {
+  const expected = [
+    ['adding T=100', 'adding', 100, null],
+    ['adding T=1000', 'adding', 1000, null],
+    ['copy T=100', 'copy', 100, 'paper'],
+    ['copy T=1000', 'copy', 1000, 'paper'],
+    ['length T=100', 'length', 100, 'paper'],
+    ['length T=1000', 'length', 1000, 'paper'],
+    ['Reber', 'reber', null, null],
+    ['MNIST', 'mnist', null, 'pixels'],
+    ['permuted MNIST', 'mnist', null, 'permuted'],
+  ];
+  assert.deepEqual(summary('quick'), expected);
+  assert.deepEqual(summary('paper'), expected);
+});
+
+test("paper scale uses the paper's step counts and 250 units; every run has batch 100, Adam 0.001, a test every 100 steps", () => {
+  const plan = planGrid({ scale: 'paper' });
+  assert.deepEqual(
+    plan.map((e) => [e.setting.label, e.configs[0]!.steps]),
+    PAPER_ROWS.map((r) => [r.label, r.trainingSteps]),
+  );
+  for (const c of plan.flatMap((e) => e.configs)) {
+    assert.equal(c.units, 250);
+    assert.equal(c.layers, 1);
+    assert.equal(c.batchSize, 100);
+    assert.equal(c.learningRate, 0.001);
+    assert.equal(c.evalEvery, 100);
+    assert.equal(c.clipNorm, null);
+  }
+});
+
+test('quick scale: fewer steps everywhere, 250 units at T=100 and Reber, fewer units at T=1000 and MNIST, same lengths', () => {
+  const quick = planGrid({ scale: 'quick' });
+  const paper = planGrid({ scale: 'paper' });
+  assert.deepEqual(
+    quick.map((e) => [e.setting.label, e.configs[0]!.steps, e.configs[0]!.units]),
+    [
+      ['adding T=100', 2000, 250],
+      ['adding T=1000', 2000, 64],
+      ['copy T=100', 1500, 128],
+      ['copy T=1000', 500, 64],
+      ['length T=100', 1000, 250],
+      ['length T=1000', 1000, 64],
+      ['Reber', 1000, 250],
+      ['MNIST', 300, 64],
+      ['permuted MNIST', 300, 64],
+    ],
+  );
+  quick.forEach((e, i) => {
+    assert.deepEqual(e.configs[0]!.taskOptions, paper[i]!.configs[0]!.taskOptions, e.name);
+    assert.ok(e.setting.reason.length > 0, `${e.name} says why`);
+  });
+  // The budget: the whole grid in under an hour at the native engine's idle speed.
+  const minutes = estimateSeconds(quick) / 60;
+  assert.ok(minutes > 20 && minutes < 45, `quick grid estimated at ${minutes.toFixed(1)} min`);
+  assert.ok(estimateSeconds(paper) > 100 * estimateSeconds(quick));
+});
+
+test('every model of a setting gets the same seeds (1..N) and the same data; experiments are named by prefix and row', () => {
+  const plan = planGrid({ scale: 'quick', tasks: ['adding', 'reber'], models: ['rwa', 'lstm', 'gru'], seeds: 3 });
+  assert.deepEqual(
+    plan.map((e) => e.name),
+    ['reproduce quick: adding T=100', 'reproduce quick: adding T=1000', 'reproduce quick: Reber'],
+  );
+  for (const e of plan) {
+    assert.equal(e.configs.length, 9);
+    for (const model of ['rwa', 'lstm', 'gru']) {
+      const runs = e.configs.filter((c) => c.model === model);
+      assert.deepEqual(
+        runs.map((c) => c.seed),
+        [1, 2, 3],
+      );
+      const { model: _m, ...rest } = runs[0]!;
+      const { model: _r, ...rwa } = e.configs[0]!;
+      assert.deepEqual(rest, rwa, 'only the model differs between seed 1 runs');
+    }
+  }
+  const named = planGrid({ scale: 'paper', tasks: ['permuted-mnist'], experimentPrefix: 'rerun 2' });
+  assert.deepEqual(
+    named.map((e) => e.name),
+    ['rerun 2: permuted MNIST'],
+  );
+  assert.deepEqual(
+    planGrid({ scale: 'paper' }).map((e) => e.name.split(': ')[0]),
+    Array(9).fill('reproduce paper'),
+  );
+  assert.equal(GRID_TASKS.length, 6);
+});
+
+test('tiny shrinks units, steps and lengths but keeps the grid and the seeds', () => {
+  const plan = planGrid({ scale: 'quick', tasks: ['adding', 'length'], shrink: tiny });
+  assert.deepEqual(
+    plan.map((e) => [e.name, e.configs[0]!.taskOptions.length, e.configs[0]!.units, e.configs[0]!.steps]),
+    [
+      ['reproduce quick: adding T=100', 5, 8, 30],
+      ['reproduce quick: adding T=1000', 50, 8, 30],
+      ['reproduce quick: length T=100', 5, 8, 30],
+      ['reproduce quick: length T=1000', 50, 8, 30],
+    ],
+  );
+  assert.ok(estimateSeconds(plan) < 1);
+});

@@ -12,6 +12,7 @@ import {
   type RunConfigInput,
 } from '../../trainer/config.js';
 import { createRun } from '../../trainer/runs.js';
+import { enqueueRuns } from '../queue/queue.js';
 import { requireWrite } from './access.js';
 import type { Context } from './context.type.js';
 import { apiError, badInput, notFound } from './errors.js';
@@ -158,18 +159,6 @@ export class RunMutationResolver {
 
   private async enqueue(ctx: Context, ids: number[]): Promise<Run[]> {
     if (!ctx.queue) throw apiError('CONFLICT', 'this server has no job queue');
-    const runs: Run[] = [];
-    for (const id of ids) {
-      const jobId = await ctx.queue.enqueue(id);
-      runs.push(
-        await ctx.db.prisma.run.update({ where: { id }, data: { jobId } }).catch(async (err: unknown) => {
-          // The worker may already have taken it (and written jobId itself).
-          const run = await ctx.db.prisma.run.findUnique({ where: { id } });
-          if (!run) throw err;
-          return run;
-        }),
-      );
-    }
-    return runs;
+    return enqueueRuns(ctx.db, ctx.queue, ids);
   }
 }

@@ -87,3 +87,23 @@ export class RunQueue {
     await this.boss.stop({ graceful: true, timeout: 5000 });
   }
 }
+
+/**
+ * Queues created (QUEUED) runs in order and records each job id on its run; returns the runs as stored.
+ * Shared by the API's startRun/startComparison and `rwa-lab reproduce`.
+ */
+export async function enqueueRuns(db: Database, queue: RunQueue, runIds: readonly number[]) {
+  const runs = [];
+  for (const id of runIds) {
+    const jobId = await queue.enqueue(id);
+    runs.push(
+      await db.prisma.run.update({ where: { id }, data: { jobId } }).catch(async (err: unknown) => {
+        // The worker may already have taken it (and written jobId itself).
+        const run = await db.prisma.run.findUnique({ where: { id } });
+        if (!run) throw err;
+        return run;
+      }),
+    );
+  }
+  return runs;
+}

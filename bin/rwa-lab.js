@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // rwa-lab command line: `rwa-lab train ...` (see `rwa-lab train --help`), `rwa-lab import paper-logs DIR`,
+// `rwa-lab reproduce` (queues and trains the paper's grid; see `rwa-lab reproduce --help`),
 // `rwa-lab worker` (trains queued runs; DATABASE_URL names the shared PostgreSQL), `rwa-lab serve`.
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ const commands = {
   train: async () => (await import(path.join(dist, 'trainer', 'cli', 'train.js'))).trainMain(args),
   import: async () => (await import(path.join(dist, 'trainer', 'cli', 'import.js'))).importMain(args),
   report: async () => (await import(path.join(dist, 'trainer', 'cli', 'report.js'))).reportMain(args),
+  reproduce: async () => (await import(path.join(dist, 'reproduce', 'cli.js'))).reproduceMain(args),
   worker: async () => (await import(path.join(dist, 'server', 'worker-cli.js'))).workerMain(args),
   serve: async () => {
     await import(path.join(dist, 'server', 'main.js'));

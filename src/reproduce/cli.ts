@@ -211,7 +211,7 @@ export async function reproduceMain(argv: string[], deps: ReproduceDeps = {}): P
         estimatedSeconds: Math.round(estimate),
         queuedEarlier: earlier,
       },
-      `queued ${runIds.length} runs in ${plan.length} experiments (${plan.map((e) => JSON.stringify(e.name)).join(', ')}) ` +
+      `queued ${plural(runIds.length, 'run')} in ${plural(plan.length, 'experiment')} (${plan.map((e) => JSON.stringify(e.name)).join(', ')}) ` +
         `on ${database.location}; about ${fmtDuration(estimate)} of training on one idle worker` +
         (earlier ? ` (after ${earlier} runs queued earlier)` : ''),
     );
@@ -311,6 +311,8 @@ export async function reproduceMain(argv: string[], deps: ReproduceDeps = {}): P
     if (!deps.db) await db?.close();
   }
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function progressLine(runId: number, what: string, p: ProgressRecord): string {
   const test =

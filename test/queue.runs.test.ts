@@ -179,7 +179,9 @@ if (dbKinds.includes('postgres')) {
         .startRun;
       const cp = await waitFor('a checkpoint from the child worker', () =>
         db.prisma.checkpoint.findFirst({ where: { runId: id, step: { gte: 40 } } }),
-      );
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; the child worker printed:\n${out}`);
+      });
       const before = await db.prisma.run.findUniqueOrThrow({ where: { id } });
       assert.equal(before.status, 'RUNNING');
       const jobBefore = before.jobId;

@@ -60,15 +60,17 @@ export function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url });
   // An idle connection the server closed (a restart, a dropped test database): the pool opens a new one.
   pool.on('error', () => {});
-  const adapter = new PrismaPg(pool);
-  const prisma = new PrismaClient({ adapter });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   rawStatements.set(prisma, async (sql, params) => {
     await pool.query(sql, params as unknown[]);
   });
   return {
     kind: 'postgres',
     prisma,
-    adapter,
+    // The schema engine gets a factory of its own: each of its connections is a pool that dispose() ends. It
+    // holds a session-level advisory lock while migrating; on a connection returned to the shared pool instead,
+    // the lock would outlive the migration and block every other process's migrations.
+    adapter: new PrismaPg({ connectionString: url }),
     location: redactUrl(url),
     url,
     async close() {

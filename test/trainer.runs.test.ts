@@ -172,3 +172,53 @@ test('run settings: an empty string is an error, not a request for the default',
     );
   }
 });
+
+test('rwa-lab train: SIGTERM cancels after the current step with a checkpoint, and --resume finishes the run', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rwa-cli-term-'));
+  const bin = path.join(packageRoot, 'bin', 'rwa-lab.js');
+  const env = { ...process.env, RWA_DATA_DIR: dataDir, DATABASE_URL: '' };
+  try {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'train',
+        '--task',
+        'adding',
+        '--length',
+        '8',
+        '--units',
+        '4',
+        '--steps',
+        '2000',
+        '--eval-every',
+        '500',
+        '--json',
+      ],
+      { env },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      // Signal once training is under way (the started event comes after the run is created).
+      if (out.includes('"event":"started"') && !child.killed) child.kill('SIGTERM');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 130, out);
+    const finished = JSON.parse(out.trim().split('\n').at(-1)!) as { event: string; status: string; step: number };
+    assert.equal(finished.event, 'finished');
+    assert.equal(finished.status, 'CANCELLED');
+
+    assert.ok(finished.step < 2000, `cancelled at step ${finished.step}`);
+    const resumed = await promisify(execFile)(process.execPath, [bin, 'train', '--resume', '1', '--json'], { env });
+    const events = resumed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; status?: string; step?: number });
+    assert.deepEqual(events.at(-1)!.status, 'SUCCEEDED');
+    assert.equal(events.at(-1)!.step, 2000);
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -251,14 +251,17 @@ export async function trainMain(argv: string[]): Promise<number> {
   }
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = () => {
+  // Ctrl-C, or SIGTERM from a process manager: cancel after the current step with a checkpoint (the run can
+  // be resumed); a second signal exits at once.
+  const onSigint = (signal: NodeJS.Signals) => {
     interrupts += 1;
     if (interrupts === 1) {
-      process.stderr.write('\ncancelling after the current step (Ctrl-C again to exit at once)\n');
+      process.stderr.write(`\n${signal}: cancelling after the current step (again to exit at once)\n`);
       controller.abort();
     } else process.exit(130);
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   let db: Database | undefined;
   try {
     db = await openDatabase(loadConfig().database);
@@ -296,6 +299,7 @@ export async function trainMain(argv: string[]): Promise<number> {
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     await db?.close();
   }
 }

@@ -17,7 +17,7 @@ import { ENGINE_CHOICES, resolveRunConfig, RunConfigError, type RunConfig, type 
 import { CELL_KINDS } from '../engines/engine.js';
 import { TFJS_BACKENDS, type TfjsBackend } from '../engines/tfjs/index.js';
 import { createRun, executeRun } from '../runs.js';
-import { TASK_NAMES, TASKS } from '../tasks/index.js';
+import { TASK_NAMES } from '../tasks/index.js';
 import type { TrainProgress, TrainResult } from '../train.js';
 
 const FLAGS = {
@@ -303,5 +303,3 @@ export async function trainMain(argv: string[]): Promise<number> {
     await db?.close();
   }
 }
-
-export const TASK_SUMMARIES = Object.values(TASKS).map((t) => `${t.name}: ${t.summary}`);

@@ -96,6 +96,39 @@ test('every model of a setting gets the same seeds (1..N) and the same data; exp
   assert.equal(GRID_TASKS.length, 6);
 });
 
+test('beyond the paper: --layers runs every model at each depth, --lengths and --units pick a cheaper grid', () => {
+  const plan = planGrid({
+    scale: 'quick',
+    tasks: ['adding', 'length', 'reber'],
+    lengths: [100],
+    models: ['rwa', 'lstm'],
+    layers: [1, 2, 3],
+    units: 64,
+    seeds: 2,
+    experimentPrefix: 'beyond',
+  });
+  assert.deepEqual(
+    plan.map((e) => e.name),
+    ['beyond: adding T=100', 'beyond: length T=100', 'beyond: Reber'],
+  );
+  for (const e of plan) {
+    assert.deepEqual(
+      e.configs.map((c) => `${c.seed}:${c.model}x${c.layers}`),
+      [1, 2].flatMap((seed) => ['rwax1', 'rwax2', 'rwax3', 'lstmx1', 'lstmx2', 'lstmx3'].map((m) => `${seed}:${m}`)),
+    );
+    assert.ok(e.configs.every((c) => c.units === 64));
+    assert.match(e.setting.reason, /^64 units for every row \(--units\)/);
+  }
+  // Depth costs in proportion: a 3-layer run is estimated at 3x a 1-layer run of the same model.
+  const one = planGrid({ scale: 'quick', tasks: ['adding'], lengths: [100], models: ['rwa'] });
+  const three = planGrid({ scale: 'quick', tasks: ['adding'], lengths: [100], models: ['rwa'], layers: [3] });
+  assert.ok(Math.abs(estimateSeconds(three) / estimateSeconds(one) - 3) < 1e-9);
+  assert.deepEqual(
+    planGrid({ scale: 'quick', tasks: ['copy', 'mnist'], lengths: [1000] }).map((e) => e.setting.label),
+    ['copy T=1000', 'MNIST'],
+  );
+});
+
 test('tiny shrinks units, steps and lengths but keeps the grid and the seeds', () => {
   const plan = planGrid({ scale: 'quick', tasks: ['adding', 'length'], shrink: tiny });
   assert.deepEqual(

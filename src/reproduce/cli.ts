@@ -27,6 +27,7 @@ import { buildReport, fmtInt, fmtValue } from '../report/summary.js';
 import {
   DEFAULT_MODELS,
   estimateSeconds,
+  GRID_LENGTHS,
   GRID_TASKS,
   planGrid,
   SCALES,
@@ -35,15 +36,18 @@ import {
   type Scale,
 } from './grid.js';
 
-export const USAGE = `usage: rwa-lab reproduce [--scale quick|paper] [--tasks LIST] [--models LIST] [--seeds N]
-                         [--experiment-prefix TEXT] [--no-wait] [--json]
+export const USAGE = `usage: rwa-lab reproduce [--scale quick|paper] [--tasks LIST] [--lengths LIST] [--models LIST]
+                         [--layers LIST] [--units N] [--seeds N] [--experiment-prefix TEXT] [--no-wait] [--json]
 
   --scale S                 quick (default): the whole grid in under an hour on 2 cores, fewer steps and units
                             (the table in src/reproduce/grid.ts); paper: the paper's steps and 250 units
   --tasks LIST              comma-separated, default all: ${GRID_TASKS.join(', ')}
                             (adding, copy and length each run T=100 and T=1000)
+  --lengths LIST            only these T for adding, copy and length: ${GRID_LENGTHS.join(', ')} (default both)
   --models LIST             comma-separated, default ${DEFAULT_MODELS.join(',')}; known: ${CELL_KINDS.join(', ')}
-  --seeds N                 runs per task setting and model, seeds 1..N (default 1; 1..20)
+  --layers LIST             stacked layers, every model once per entry, e.g. 1,2,3 (default 1, the paper's; 1..8)
+  --units N                 units of every run instead of the scale's (1..4096), e.g. 64 for a cheap grid
+  --seeds N                 runs per task setting, model and layer count, seeds 1..N (default 1; 1..20)
   --experiment-prefix TEXT  experiments are named "TEXT: adding T=100", ... (default "reproduce SCALE")
   --no-wait                 only queue the runs (a running server or \`rwa-lab worker\` trains them)
   --json                    one JSON object per line
@@ -58,6 +62,9 @@ export interface ParsedReproduce {
   scale: Scale;
   tasks: GridTask[];
   models: CellKind[];
+  layers: number[];
+  lengths: number[];
+  units?: number;
   seeds: number;
   experimentPrefix?: string;
   wait: boolean;
@@ -85,6 +92,9 @@ export function parseReproduceArgs(argv: string[]): ParsedReproduce | 'help' {
         scale: { type: 'string' },
         tasks: { type: 'string' },
         models: { type: 'string' },
+        layers: { type: 'string' },
+        lengths: { type: 'string' },
+        units: { type: 'string' },
         seeds: { type: 'string' },
         'experiment-prefix': { type: 'string' },
         'no-wait': { type: 'boolean' },
@@ -104,6 +114,12 @@ export function parseReproduceArgs(argv: string[]): ParsedReproduce | 'help' {
   const seeds = Number(seedsRaw);
   if (!/^\d+$/.test(seedsRaw) || seeds < 1 || seeds > 20)
     throw new CliError(`--seeds ${seedsRaw}: expected an integer in 1..20`);
+  const layersRaw = str('layers') ?? '1';
+  const layers = list('layers', layersRaw, ['1', '2', '3', '4', '5', '6', '7', '8']).map(Number);
+  const lengths = list('lengths', str('lengths') ?? GRID_LENGTHS.join(','), GRID_LENGTHS.map(String)).map(Number);
+  const unitsRaw = str('units');
+  if (unitsRaw !== undefined && (!/^\d+$/.test(unitsRaw) || Number(unitsRaw) < 1 || Number(unitsRaw) > 4096))
+    throw new CliError(`--units ${unitsRaw}: expected an integer in 1..4096`);
   const prefix = str('experiment-prefix');
   if (prefix !== undefined && (prefix.trim().length < 1 || prefix.trim().length > 150))
     throw new CliError(`--experiment-prefix ${JSON.stringify(prefix)}: expected 1 to 150 characters`);
@@ -111,6 +127,9 @@ export function parseReproduceArgs(argv: string[]): ParsedReproduce | 'help' {
     scale: scale as Scale,
     tasks: str('tasks') === undefined ? [...GRID_TASKS] : list('tasks', str('tasks')!, GRID_TASKS),
     models: str('models') === undefined ? [...DEFAULT_MODELS] : list('models', str('models')!, CELL_KINDS),
+    layers,
+    lengths,
+    ...(unitsRaw === undefined ? {} : { units: Number(unitsRaw) }),
     seeds,
     ...(prefix === undefined ? {} : { experimentPrefix: prefix.trim() }),
     wait: !values['no-wait'],
@@ -194,10 +213,10 @@ export async function reproduceMain(argv: string[], deps: ReproduceDeps = {}): P
       for (const c of e.configs) {
         const run = await createRun(database, c, {
           experiment: e.name,
-          description: `rwa-lab reproduce --scale ${args.scale}: ${c.steps} steps, ${c.units} units${e.setting.reason ? ` (${e.setting.reason})` : ''}`,
+          description: `rwa-lab reproduce --scale ${args.scale}: ${c.steps} steps, ${c.units} units${c.layers > 1 ? `, ${c.layers} layers` : ''}${e.setting.reason ? ` (${e.setting.reason})` : ''}`,
         });
         ids.push(run.id);
-        describe.set(run.id, `${e.setting.label}, ${c.model}, seed ${c.seed}`);
+        describe.set(run.id, `${e.setting.label}, ${c.model}${c.layers > 1 ? ` ×${c.layers}` : ''}, seed ${c.seed}`);
       }
       await enqueueRuns(database, queue, ids);
       runIds.push(...ids);

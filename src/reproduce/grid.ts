@@ -87,9 +87,23 @@ function gridTaskOf(row: PaperRow): GridTask {
   return row.task as GridTask;
 }
 
-/** The grid's task settings at a scale, in the paper's order, for the chosen tasks (default all). */
-export function gridSettings(scale: Scale, tasks: readonly GridTask[] = GRID_TASKS): GridSetting[] {
-  return PAPER_ROWS.filter((row) => tasks.includes(gridTaskOf(row))).map((row) => {
+/** The lengths --lengths takes (adding, copy and length run at these T; Reber and MNIST have none). */
+export const GRID_LENGTHS: readonly number[] = [100, 1000];
+
+/**
+ * The grid's task settings at a scale, in the paper's order, for the chosen tasks (default all) and, for the
+ * tasks with a length T, the chosen lengths (default both).
+ */
+export function gridSettings(
+  scale: Scale,
+  tasks: readonly GridTask[] = GRID_TASKS,
+  lengths: readonly number[] = GRID_LENGTHS,
+): GridSetting[] {
+  const rows = PAPER_ROWS.filter(
+    (row) =>
+      tasks.includes(gridTaskOf(row)) && (row.length === null || row.task === 'reber' || lengths.includes(row.length)),
+  );
+  return rows.map((row) => {
     const taskOptions: Record<string, unknown> = {};
     if (row.length !== null && row.task !== 'reber') taskOptions.length = row.length;
     if (row.variant !== undefined) taskOptions.variant = row.variant;
@@ -105,7 +119,13 @@ export interface GridOptions {
   scale: Scale;
   tasks?: readonly GridTask[];
   models?: readonly CellKind[];
-  /** Runs per (setting, model): seeds 1..seeds. */
+  /** Stacked layers: every model runs once per entry (default [1], the paper's). */
+  layers?: readonly number[];
+  /** Lengths T of adding, copy and length (default both, 100 and 1000). */
+  lengths?: readonly number[];
+  /** Units of every run, instead of the scale's (a cheaper grid for the rows beyond the paper). */
+  units?: number;
+  /** Runs per (setting, model, layers): seeds 1..seeds. */
   seeds?: number;
   /** Experiment names are `${prefix}: ${label}`; default `reproduce ${scale}`. */
   experimentPrefix?: string;
@@ -116,39 +136,56 @@ export interface GridOptions {
 export interface PlannedExperiment {
   name: string;
   setting: GridSetting;
-  /** Seed-major: seed 1's models, then seed 2's, ... */
+  /** Seed-major: seed 1's models (each at every layer count), then seed 2's, ... */
   configs: RunConfig[];
 }
 
 /** The experiments and validated run configs of a reproduction. */
 export function planGrid(options: GridOptions): PlannedExperiment[] {
   const models = options.models ?? DEFAULT_MODELS;
+  const layerCounts = options.layers ?? [1];
   const seeds = options.seeds ?? 1;
   const prefix = options.experimentPrefix ?? `reproduce ${options.scale}`;
-  return gridSettings(options.scale, options.tasks).map((setting) => {
+  return gridSettings(options.scale, options.tasks, options.lengths).map((scaled) => {
+    const setting =
+      options.units === undefined || options.units === scaled.units
+        ? scaled
+        : {
+            ...scaled,
+            units: options.units,
+            reason: `${options.units} units for every row (--units)${scaled.reason ? `; ${scaled.reason}` : ''}`,
+          };
     const configs: RunConfig[] = [];
     for (let seed = 1; seed <= seeds; seed++)
-      for (const model of models) {
-        const input: RunConfigInput = {
-          task: setting.task,
-          taskOptions: setting.taskOptions,
-          model,
-          units: setting.units,
-          steps: setting.steps,
-          batchSize: PAPER_SETTINGS.batchSize,
-          learningRate: PAPER_SETTINGS.learningRate,
-          evalEvery: PAPER_SETTINGS.evalEvery,
-          seed,
-        };
-        configs.push(resolveRunConfig(options.shrink ? options.shrink(input) : input));
-      }
+      for (const model of models)
+        for (const layers of layerCounts) {
+          const input: RunConfigInput = {
+            task: setting.task,
+            taskOptions: setting.taskOptions,
+            model,
+            layers,
+            units: setting.units,
+            steps: setting.steps,
+            batchSize: PAPER_SETTINGS.batchSize,
+            learningRate: PAPER_SETTINGS.learningRate,
+            evalEvery: PAPER_SETTINGS.evalEvery,
+            seed,
+          };
+          configs.push(resolveRunConfig(options.shrink ? options.shrink(input) : input));
+        }
     return { name: `${prefix}: ${setting.label}`, setting, configs };
   });
 }
 
+/**
+ * Seconds per time step of one training step at batch 100 and 250 units, by model (RWA and LSTM measured;
+ * GRU has 3 gate blocks to LSTM's 4 and RDA adds one block to RWA's 3; unknown models count as LSTM).
+ */
+const PER_TIME_STEP: Record<string, number> = { rwa: 1e-3, lstm: 2e-3, gru: 1.5e-3, rda: 1.3e-3 };
+
 /** Seconds one training step takes at batch 100 on the native engine (the model in QUICK's comment). */
 export function secondsPerStep(config: RunConfig): number {
-  const perTimeStep = config.model === 'rwa' ? 1e-3 : 2e-3;
+  const perTimeStep = PER_TIME_STEP[config.model] ?? 2e-3;
   const T = createTask(config.task, config.taskOptions, 0).sequenceSteps;
   return perTimeStep * T * (config.units / 250) ** 1.8 * config.layers * (config.batchSize / 100);
 }

@@ -122,6 +122,17 @@ export function renderMarkdown(
     ...summaryTable(groups),
     '',
   );
+  const beyond = groups.filter((g) => g.beyond.length > 0);
+  if (beyond.length) {
+    out.push(
+      '## Beyond the paper',
+      '',
+      'Questions the paper and the article left open, answered from the rows above at one model size per task (a difference counts only when it is larger than the spread over seeds: every run of one row before any run of the other).',
+      '',
+    );
+    for (const g of beyond) for (const s of g.beyond) out.push(`- ${g.label}: ${s}`);
+    out.push('');
+  }
   for (const g of groups) {
     out.push(`## ${g.label}`, '', thresholdText(g));
     if (g.paper)

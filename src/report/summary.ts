@@ -10,6 +10,7 @@ import { paramLayout } from '../trainer/models/params.js';
 import { createTask, TASKS } from '../trainer/tasks/index.js';
 import type { OptionSpec, TaskName, TaskOptions } from '../trainer/tasks/task.js';
 import { modelSpecFor } from '../trainer/train.js';
+import { beyondPaper } from './beyond.js';
 import type { RunRecord } from './data.js';
 import { finalValue, speed, spread, stepsToThreshold, type Spread, type ThresholdResult } from './metrics.js';
 import { PAPER_ROWS, PAPER_SETTINGS, paperRowFor, type PaperModel, type PaperRow, type Threshold } from './paper.js';
@@ -66,11 +67,19 @@ export interface TaskGroup {
   rows: ReportRow[];
   /** Imported paper logs of this task not among the experiments: reference curves only. */
   reference: RunSummary[];
-  /** Plain sentences comparing RWA with LSTM, ours and the paper's. */
+  /** Plain sentences comparing RWA with LSTM, ours and the paper's, then the answers beyond the paper. */
   sentences: string[];
+  /** Beyond the paper (./beyond.ts): depth, attention, RDA and GRU against RWA; also part of sentences. */
+  beyond: string[];
 }
 
-const MODEL_NAMES: Record<string, string> = { rwa: 'RWA', lstm: 'LSTM', gru: 'GRU', rda: 'RDA' };
+const MODEL_NAMES: Record<string, string> = {
+  rwa: 'RWA',
+  lstm: 'LSTM',
+  gru: 'GRU',
+  rda: 'RDA',
+  'lstm-attention': 'LSTM+attention',
+};
 export const modelName = (model: string) => MODEL_NAMES[model] ?? model.toUpperCase();
 
 /** Steps within this factor of the paper's count as agreeing (test batches of 100 make curves noisy). */
@@ -308,7 +317,7 @@ function buildRow(
   return { ...row, verdict };
 }
 
-const MODEL_ORDER = ['rwa', 'lstm', 'gru', 'rda'];
+const MODEL_ORDER = ['rwa', 'lstm', 'gru', 'rda', 'lstm-attention'];
 const modelRank = (m: string) => (MODEL_ORDER.includes(m) ? MODEL_ORDER.indexOf(m) : MODEL_ORDER.length);
 
 function compareModels(group: TaskGroup): string[] {
@@ -372,6 +381,7 @@ export function buildReport(runs: readonly RunRecord[], reference: readonly RunR
         rows: [],
         reference: [],
         sentences: [],
+        beyond: [],
         members: [],
       };
       groups.set(key, g);
@@ -399,7 +409,8 @@ export function buildReport(runs: readonly RunRecord[], reference: readonly RunR
       .filter((r) => r.task === g.task && r.length === g.length && !g.members.some((m) => m.id === r.id))
       .sort((a, b) => modelRank(a.model) - modelRank(b.model) || a.id - b.id)
       .map((r) => summarizeRun(r, g.threshold, g.finalMetric));
-    g.sentences = compareModels(g);
+    g.beyond = beyondPaper(g);
+    g.sentences = [...compareModels(g), ...g.beyond];
     const { members: _members, ...group } = g;
     out.push(group);
   }

@@ -46,8 +46,8 @@ const ADAM: AdamOptions = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 describe('native engine: forward', () => {
   it('reports what runs', () => {
-    assert.match(engine(2).backend, /^native (avx2-fma|portable), 2 threads$/);
-    assert.match(engine(1).backend, /^native (avx2-fma|portable), 1 thread$/);
+    assert.match(engine(2).backend, /^native (avx512|avx2-fma|portable), 2 threads$/);
+    assert.match(engine(1).backend, /^native (avx512|avx2-fma|portable), 1 thread$/);
   });
 
   for (const cell of CELLS) {
@@ -86,7 +86,7 @@ describe('native engine: forward', () => {
     model.dispose();
   });
 
-  it('the portable kernels (ARM64, x86 without AVX2) give the same outputs and gradients', async () => {
+  it('the portable and AVX2 kernels (ARM64, x86 without AVX-512) give the same outputs and gradients', async () => {
     const { loadNativeAddon } = await import('../src/trainer/engines/native/index.js');
     const loaded = loadNativeAddon();
     if ('error' in loaded) assert.fail(loaded.error);
@@ -103,11 +103,15 @@ describe('native engine: forward', () => {
       return { outputs, grads };
     };
     const fast = run();
+    const info = loaded.addon.info();
+    const others = [...(info.cpuHasAvx512 ? (['avx2-fma'] as const) : []), 'portable' as const];
     try {
-      loaded.addon.setIsa('portable');
-      const portable = run();
-      assert.ok(maxAbsDiff(portable.outputs, fast.outputs) < 1e-5);
-      assert.ok(maxAbsDiff(portable.grads, fast.grads) < 1e-5);
+      for (const isa of others) {
+        assert.equal(loaded.addon.setIsa(isa), isa);
+        const other = run();
+        assert.ok(maxAbsDiff(other.outputs, fast.outputs) < 1e-5, isa);
+        assert.ok(maxAbsDiff(other.grads, fast.grads) < 1e-5, isa);
+      }
     } finally {
       loaded.addon.setIsa('auto');
     }

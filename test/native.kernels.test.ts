@@ -57,8 +57,11 @@ function mathInputs(): Float32Array {
   return Float32Array.from(values);
 }
 
-const implementations = (a: NativeAddon): ('portable' | 'avx2-fma')[] =>
-  a.info().cpuHasAvx2Fma ? ['avx2-fma', 'portable'] : ['portable'];
+const implementations = (a: NativeAddon): ('portable' | 'avx2-fma' | 'avx512')[] => [
+  ...(a.info().cpuHasAvx512 ? (['avx512'] as const) : []),
+  ...(a.info().cpuHasAvx2Fma ? (['avx2-fma'] as const) : []),
+  'portable' as const,
+];
 
 describe('native vectorised maths', () => {
   it('exp, tanh and sigmoid are within 3 ulp of Math.* over the whole float range', () => {
@@ -186,7 +189,7 @@ describe('native sgemm', () => {
     }
   });
 
-  it('the portable path (what ARM64 and older x86 run) computes the same products', () => {
+  it('the portable and AVX2 paths (what ARM64 and older x86 run) compute the same products', () => {
     const a = addon();
     const rng = new Rng(8);
     const fill = (n: number) => Float32Array.from({ length: n }, () => rng.range(-1, 1));
@@ -200,12 +203,14 @@ describe('native sgemm', () => {
         const A = fill(M * K);
         const B = fill(K * N);
         const want = referenceGemm(ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, new Float32Array(M * N), N);
-        a.setIsa('portable');
-        const C = new Float32Array(M * N);
-        a.sgemm(ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C, N, 2);
-        assert.ok(maxDiff(C, want) < 1e-5 * Math.sqrt(K), `portable M${M} N${N} K${K}`);
+        for (const isa of implementations(a).slice(1)) {
+          a.setIsa(isa);
+          assert.equal(a.info().isa, isa);
+          const C = new Float32Array(M * N);
+          a.sgemm(ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C, N, 2);
+          assert.ok(maxDiff(C, want) < 1e-5 * Math.sqrt(K), `${isa} M${M} N${N} K${K}`);
+        }
       }
-      assert.equal(a.info().isa, 'portable');
     } finally {
       a.setIsa('auto');
     }

@@ -32,11 +32,16 @@ export type NativeHandle = { readonly __nativeModel: unique symbol };
 
 /** The addon's exports (see cpp/addon.cc for the contract of each). */
 export interface NativeAddon {
-  info(): { isa: 'avx2-fma' | 'portable'; hardwareThreads: number; cpuHasAvx2Fma: boolean };
-  setIsa(isa: 'auto' | 'portable' | 'avx2-fma'): string;
+  info(): {
+    isa: 'avx512' | 'avx2-fma' | 'portable';
+    hardwareThreads: number;
+    cpuHasAvx2Fma: boolean;
+    cpuHasAvx512: boolean;
+  };
+  setIsa(isa: 'auto' | 'portable' | 'avx2-fma' | 'avx512'): string;
   mathApply(
     fn: 'exp' | 'tanh' | 'sigmoid',
-    impl: 'auto' | 'portable' | 'avx2-fma',
+    impl: 'auto' | 'portable' | 'avx2-fma' | 'avx512',
     src: Float32Array,
     dst: Float32Array,
   ): void;

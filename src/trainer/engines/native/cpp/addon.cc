@@ -4,9 +4,9 @@
 // shorter than they need.
 //
 // Exports:
-//   info() -> { isa, hardwareThreads, cpuHasAvx2Fma }
-//   setIsa('auto' | 'portable' | 'avx2-fma')                         (tests)
-//   mathApply(fn: 'exp'|'tanh'|'sigmoid', impl: 'auto'|'portable'|'avx2-fma', src, dst)   (tests)
+//   info() -> { isa, hardwareThreads, cpuHasAvx2Fma, cpuHasAvx512 }
+//   setIsa('auto' | 'portable' | 'avx2-fma' | 'avx512')                                   (tests)
+//   mathApply(fn: 'exp'|'tanh'|'sigmoid', impl: 'auto'|'portable'|'avx2-fma'|'avx512', src, dst)  (tests)
 //   sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threads)          (tests, bench)
 //   createModel(cell, F, N, L, O, K, threads) -> handle
 //   paramCount(handle), setParams(handle, p), getParams(handle),
@@ -213,17 +213,24 @@ napi_value js_info(Args& a) {
   napi_value has;
   check(a.env, napi_get_boolean(a.env, rwa::cpu_has_avx2_fma(), &has));
   check(a.env, napi_set_named_property(a.env, o, "cpuHasAvx2Fma", has));
+  check(a.env, napi_get_boolean(a.env, rwa::cpu_has_avx512(), &has));
+  check(a.env, napi_set_named_property(a.env, o, "cpuHasAvx512", has));
   return o;
 }
 
 rwa::Isa parse_isa(const std::string& s, const char* name) {
-  if (s == "auto") return rwa::cpu_has_avx2_fma() ? rwa::Isa::Avx2Fma : rwa::Isa::Portable;
+  if (s == "auto")
+    return rwa::cpu_has_avx512() ? rwa::Isa::Avx512 : rwa::cpu_has_avx2_fma() ? rwa::Isa::Avx2Fma : rwa::Isa::Portable;
   if (s == "portable") return rwa::Isa::Portable;
   if (s == "avx2-fma") {
     if (!rwa::cpu_has_avx2_fma()) range_error(std::string(name) + " 'avx2-fma' is not supported by this CPU");
     return rwa::Isa::Avx2Fma;
   }
-  range_error(std::string(name) + " must be 'auto', 'portable' or 'avx2-fma', got '" + s + "'");
+  if (s == "avx512") {
+    if (!rwa::cpu_has_avx512()) range_error(std::string(name) + " 'avx512' is not supported by this CPU");
+    return rwa::Isa::Avx512;
+  }
+  range_error(std::string(name) + " must be 'auto', 'portable', 'avx2-fma' or 'avx512', got '" + s + "'");
 }
 
 napi_value js_set_isa(Args& a) {

@@ -233,13 +233,13 @@ void Model::backward(const float* dY) {
     parallel_run(threads, [&](int k) {
       for (const GradJob& j : jobs) {
         long n0, n1;
-        split_range(j.Ncols, threads, k, gemm::NR, &n0, &n1);
+        split_range(j.Ncols, threads, k, gemm::nr(), &n0, &n1);
         gemm::sgemm_cols(true, false, j.M, j.Ncols, (t1 - t0) * B, 1.0f, j.A, j.lda, j.B, j.ldb, 1.0f, j.C, j.ldc, n0,
                          n1);
       }
       for (const BiasJob& j : bias) {
         long n0, n1;
-        split_range(j.Ncols, threads, k, gemm::NR, &n0, &n1);
+        split_range(j.Ncols, threads, k, gemm::nr(), &n0, &n1);
         column_sums((t1 - t0) * B, j.B, j.ldb, n0, n1, j.db);
       }
     });

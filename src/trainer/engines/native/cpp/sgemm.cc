@@ -15,17 +15,26 @@ namespace gemm {
 namespace {
 
 constexpr long KC = 256;
-constexpr long MC = 96;   // multiple of MR
-constexpr long NC = 1024;  // multiple of NR
+constexpr long NC = 1024;  // multiple of every NR
+constexpr int kMaxMr = 12;
 
 // A(i, k) = a[i*rs + k*cs]; b: K x NR panel; C tile of M x nc at c (row stride ldc).
 // C = alpha acc + beta C (beta = 0: C not read).
 using Ukr = void (*)(long K, const float* a, long rs, long cs, const float* b, float* c, long ldc, int nc, float alpha,
                      float beta);
 
+// One instruction set's microkernels: rows[m - 1] takes A row-major (cs == 1), strided[m - 1] takes A
+// with rs == 1 (a packed tile, or A^T read in place); m = 1..mr rows.
+struct Kernels {
+  int mr, nr;
+  Ukr rows[kMaxMr];
+  Ukr strided[kMaxMr];
+};
+
 template <int M>
 void ukr_portable(long K, const float* a, long rs, long cs, const float* b, float* c, long ldc, int nc, float alpha,
                   float beta) {
+  constexpr int NR = 16;
   float acc[M][NR];
   for (int i = 0; i < M; i++)
     for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
@@ -50,6 +59,7 @@ void ukr_portable(long K, const float* a, long rs, long cs, const float* b, floa
 template <int M>
 RWA_AVX2 void ukr_avx2(long K, const float* a, long rs, long cs, const float* b, float* c, long ldc, int nc, float alpha,
                        float beta) {
+  constexpr int NR = 16;
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
          c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const float* a0 = a;
@@ -122,22 +132,101 @@ RWA_AVX2 void ukr_avx2(long K, const float* a, long rs, long cs, const float* b,
     }
   }
 }
+
+// AVX-512: 10 x 32 tile, twenty zmm accumulators; per k two panel loads and ten broadcasts. Row-major A
+// keeps one pointer per row (indexed by k); strided A is one pointer stepping by cs.
+template <int M, bool kRowMajor>
+RWA_AVX512 void ukr_avx512(long K, const float* a, long rs, long cs, const float* b, float* c, long ldc, int nc,
+                           float alpha, float beta) {
+  __m512 acc0[M], acc1[M];
+#pragma GCC unroll 16
+  for (int i = 0; i < M; i++) acc0[i] = acc1[i] = _mm512_setzero_ps();
+  if (kRowMajor) {
+    const float* ap[M];
+#pragma GCC unroll 16
+    for (int i = 0; i < M; i++) ap[i] = a + i * rs;
+    for (long k = 0; k < K; k++) {
+      __m512 b0 = _mm512_loadu_ps(b + k * 32);
+      __m512 b1 = _mm512_loadu_ps(b + k * 32 + 16);
+#pragma GCC unroll 16
+      for (int i = 0; i < M; i++) {
+        __m512 av = _mm512_set1_ps(ap[i][k]);
+        acc0[i] = _mm512_fmadd_ps(av, b0, acc0[i]);
+        acc1[i] = _mm512_fmadd_ps(av, b1, acc1[i]);
+      }
+    }
+  } else {
+    for (long k = 0; k < K; k++) {
+      __m512 b0 = _mm512_loadu_ps(b);
+      __m512 b1 = _mm512_loadu_ps(b + 16);
+      b += 32;
+#pragma GCC unroll 16
+      for (int i = 0; i < M; i++) {
+        __m512 av = _mm512_set1_ps(a[i]);
+        acc0[i] = _mm512_fmadd_ps(av, b0, acc0[i]);
+        acc1[i] = _mm512_fmadd_ps(av, b1, acc1[i]);
+      }
+      a += cs;
+    }
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  const __mmask16 m0 = nc >= 16 ? 0xffff : static_cast<__mmask16>((1u << nc) - 1);
+  const __mmask16 m1 = nc >= 32 ? 0xffff : nc <= 16 ? 0 : static_cast<__mmask16>((1u << (nc - 16)) - 1);
+#pragma GCC unroll 16
+  for (int i = 0; i < M; i++) {
+    float* ci = c + i * ldc;
+    __m512 r0 = _mm512_mul_ps(va, acc0[i]), r1 = _mm512_mul_ps(va, acc1[i]);
+    if (beta != 0.0f) {
+      r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, ci), r0);
+      r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, ci + 16), r1);
+    }
+    _mm512_mask_storeu_ps(ci, m0, r0);
+    _mm512_mask_storeu_ps(ci + 16, m1, r1);
+  }
+}
 #endif
 
-Ukr kernel(int m) {
-  static const Ukr portable[MR] = {ukr_portable<1>, ukr_portable<2>, ukr_portable<3>,
-                                   ukr_portable<4>, ukr_portable<5>, ukr_portable<6>};
+constexpr Kernels kPortable = {
+    6, 16,
+    {ukr_portable<1>, ukr_portable<2>, ukr_portable<3>, ukr_portable<4>, ukr_portable<5>, ukr_portable<6>},
+    {ukr_portable<1>, ukr_portable<2>, ukr_portable<3>, ukr_portable<4>, ukr_portable<5>, ukr_portable<6>}};
 #if RWA_X86
-  static const Ukr avx2[MR] = {ukr_avx2<1>, ukr_avx2<2>, ukr_avx2<3>, ukr_avx2<4>, ukr_avx2<5>, ukr_avx2<6>};
-  if (active_isa() == Isa::Avx2Fma) return avx2[m - 1];
+constexpr Kernels kAvx2 = {6, 16,
+                           {ukr_avx2<1>, ukr_avx2<2>, ukr_avx2<3>, ukr_avx2<4>, ukr_avx2<5>, ukr_avx2<6>},
+                           {ukr_avx2<1>, ukr_avx2<2>, ukr_avx2<3>, ukr_avx2<4>, ukr_avx2<5>, ukr_avx2<6>}};
+constexpr Kernels kAvx512 = {
+    10, 32,
+    {ukr_avx512<1, true>, ukr_avx512<2, true>, ukr_avx512<3, true>, ukr_avx512<4, true>, ukr_avx512<5, true>,
+     ukr_avx512<6, true>, ukr_avx512<7, true>, ukr_avx512<8, true>, ukr_avx512<9, true>, ukr_avx512<10, true>},
+    {ukr_avx512<1, false>, ukr_avx512<2, false>, ukr_avx512<3, false>, ukr_avx512<4, false>, ukr_avx512<5, false>,
+     ukr_avx512<6, false>, ukr_avx512<7, false>, ukr_avx512<8, false>, ukr_avx512<9, false>, ukr_avx512<10, false>}};
 #endif
-  return portable[m - 1];
+
+const Kernels& kernels(Isa isa) {
+#if RWA_X86
+  if (isa == Isa::Avx512) return kAvx512;
+  if (isa == Isa::Avx2Fma) return kAvx2;
+#endif
+  (void)isa;
+  return kPortable;
 }
 
 }  // namespace
 
+int nr() { return kernels(active_isa()).nr; }
+
+void PackedB::reset(long k) {
+  K = k;
+  isa = active_isa();
+  nr = kernels(isa).nr;
+  data.clear();
+  col.clear();
+  width.clear();
+}
+
 void pack_b(PackedB& pb, const float* src, long ld, bool trans, long ncols, long out_col) {
   const long K = pb.K;
+  const int NR = pb.nr;
   for (long j0 = 0; j0 < ncols; j0 += NR) {
     int w = static_cast<int>(std::min<long>(NR, ncols - j0));
     size_t base = pb.data.size();
@@ -160,8 +249,10 @@ void pack_b(PackedB& pb, const float* src, long ld, bool trans, long ncols, long
 void gemm_rows(long rows, const float* A, long lda, const PackedB& B, float* C, long ldc, bool accumulate, long p0,
                long p1) {
   if (p1 < 0) p1 = B.panels();
-  const Ukr full = kernel(MR);
-  const Ukr tail = rows % MR ? kernel(static_cast<int>(rows % MR)) : nullptr;
+  const Kernels& ks = kernels(B.isa);
+  const int MR = ks.mr, NR = B.nr;
+  const Ukr full = ks.rows[MR - 1];
+  const Ukr tail = rows % MR ? ks.rows[rows % MR - 1] : nullptr;
   const long K = B.K;
   if (K == 0) {
     if (!accumulate)
@@ -222,6 +313,9 @@ void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const flo
     return;
   }
   if (M <= 4 && !tb) return small_m(ta, M, K, alpha, A, lda, B, ldb, beta, C, ldc, n0, n1);
+  const Kernels& ks = kernels(active_isa());
+  const int MR = ks.mr, NR = ks.nr;
+  const long MC = 16L * MR;
   thread_local std::vector<float> bbuf, abuf;
   bbuf.resize(static_cast<size_t>(KC) * NC);
   if (!ta) abuf.resize(static_cast<size_t>(KC) * MC);
@@ -274,9 +368,9 @@ void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const flo
             long i0 = ic + t * MR;
             int h = static_cast<int>(std::min<long>(MR, ic + mc - i0));
             if (ta)
-              kernel(h)(kc, A + pc * lda + i0, 1, lda, panel, C + i0 * ldc + j0, ldc, w, alpha, b_eff);
+              ks.strided[h - 1](kc, A + pc * lda + i0, 1, lda, panel, C + i0 * ldc + j0, ldc, w, alpha, b_eff);
             else
-              kernel(h)(kc, ap + t * kc * MR, 1, MR, panel, C + i0 * ldc + j0, ldc, w, alpha, b_eff);
+              ks.strided[h - 1](kc, ap + t * kc * MR, 1, MR, panel, C + i0 * ldc + j0, ldc, w, alpha, b_eff);
           }
         }
       }
@@ -286,6 +380,7 @@ void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const flo
 
 void sgemm(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda, const float* B, long ldb,
            float beta, float* C, long ldc, int threads) {
+  const long NR = nr();
   long maxThreads = (N + NR - 1) / NR;
   int n = static_cast<int>(std::max<long>(1, std::min<long>(threads, maxThreads)));
   parallel_run(n, [&](int k) {

@@ -1,8 +1,8 @@
 // Single-precision matrix products for the fused kernels.
 //
-// One register-blocked microkernel (MR x NR = 6 x 16: twelve AVX2 accumulators, or a portable C++ form
-// the compiler vectorises) serves two drivers:
-//  - gemm_rows: the per-time-step product rows(A) x W with W packed once per call into K x 16 panels
+// One register-blocked microkernel per instruction set (MR x NR: AVX-512 10 x 32, twenty accumulators;
+// AVX2 6 x 16, twelve; or a portable 6 x 16 C++ form the compiler vectorises) serves two drivers:
+//  - gemm_rows: the per-time-step product rows(A) x W with W packed once per call into K x NR panels
 //    (PackedB). A is read in place (row-major), so a thread can multiply just its own batch rows.
 //  - sgemm / sgemm_cols: a general blocked product C = alpha op(A) op(B) + beta C (Goto-style packing,
 //    KC x MC x NC blocks), used for the weight gradients over many time steps at once.
@@ -16,21 +16,18 @@
 namespace rwa {
 namespace gemm {
 
-constexpr int MR = 6;
-constexpr int NR = 16;
+// Panel width (NR) of the active instruction set's kernel: column splits between threads align to it.
+int nr();
 
 struct PackedB {
   long K = 0;
-  std::vector<float> data;  // panels of K x NR, zero-padded
+  Isa isa = Isa::Portable;  // the kernel it was packed for (reset takes the active one)
+  int nr = 16;              // its panel width
+  std::vector<float> data;  // panels of K x nr, zero-padded
   std::vector<long> col;    // output column of each panel's first column
-  std::vector<int> width;   // valid columns of each panel (1..NR)
+  std::vector<int> width;   // valid columns of each panel (1..nr)
   long panels() const { return static_cast<long>(col.size()); }
-  void reset(long k) {
-    K = k;
-    data.clear();
-    col.clear();
-    width.clear();
-  }
+  void reset(long k);
 };
 
 // Appends columns j in [0, ncols) of a K x ncols matrix M (M(k, j) = trans ? src[j*ld + k] : src[k*ld + j]),
@@ -46,7 +43,7 @@ void gemm_rows(long rows, const float* A, long lda, const PackedB& B, float* C, 
 void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda, const float* B, long ldb,
                 float beta, float* C, long ldc, long n0, long n1);
 
-// The whole product on `threads` threads (columns split in multiples of NR).
+// The whole product on `threads` threads (columns split in multiples of nr()).
 void sgemm(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda, const float* B, long ldb,
            float beta, float* C, long ldc, int threads);
 

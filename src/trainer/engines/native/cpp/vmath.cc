@@ -150,7 +150,7 @@ RWA_AVX2 void sigmoid_avx2(float* dst, const float* src, long n) { run_avx2<sigm
 
 void apply(Fn fn, Isa isa, float* dst, const float* src, long n) {
 #if RWA_X86
-  if (isa == Isa::Avx2Fma) {
+  if (isa == Isa::Avx2Fma || isa == Isa::Avx512) {
     switch (fn) {
       case Fn::Exp: return exp_avx2(dst, src, n);
       case Fn::Tanh: return tanh_avx2(dst, src, n);

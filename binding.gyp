@@ -12,6 +12,7 @@
         "src/trainer/engines/native/cpp/gru.cc",
         "src/trainer/engines/native/cpp/lstm.cc",
         "src/trainer/engines/native/cpp/model.cc",
+        "src/trainer/engines/native/cpp/rda.cc",
         "src/trainer/engines/native/cpp/rwa.cc",
         "src/trainer/engines/native/cpp/sgemm.cc",
         "src/trainer/engines/native/cpp/threadpool.cc",

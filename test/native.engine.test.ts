@@ -19,7 +19,7 @@ function engine(threads = 2): Engine {
   return loaded.engine;
 }
 
-const CELLS: CellKind[] = ['rwa', 'lstm', 'gru'];
+const CELLS: CellKind[] = ['rwa', 'lstm', 'gru', 'rda'];
 
 function spec(cell: CellKind, layers = 1, over: Partial<ModelSpec> = {}): ModelSpec {
   return { cell, inputSize: 3, units: 5, layers, outputSize: 2, outputSteps: 2, ...over };

@@ -10,7 +10,7 @@
  *   repack internally (e.g. concatenate W_g and W_a) but read and write this layout at the boundary.
  * - batch: time-major inputs x (T, B, F) and an optional mask (T, B). mask[t, b] = 1 while step t is
  *   inside sequence b, 0 after its end (masks are prefixes of ones). Where the mask is 0 the whole
- *   recurrent state (h, and n, d, m for RWA, c for LSTM) is frozen: state_t = state_{t-1}.
+ *   recurrent state (h, and n, d, m for RWA and RDA, c for LSTM) is frozen: state_t = state_{t-1}.
  * - readout: y = W_o h_t + b_o applied to the TOP layer's h_t at the last K = spec.outputSteps time
  *   steps (t = T-K .. T-1); outputs are (K, B, O). K = 1 for most tasks, 10 for copy. With masks the
  *   frozen state makes h_{T-1} equal to h at the sequence's last real step.
@@ -18,8 +18,8 @@
  *   receives dLoss/dOutputs (K, B, O) and back-propagates it through time.
  */
 
-export type CellKind = 'rwa' | 'lstm' | 'gru';
-export const CELL_KINDS: readonly CellKind[] = ['rwa', 'lstm', 'gru'];
+export type CellKind = 'rwa' | 'lstm' | 'gru' | 'rda';
+export const CELL_KINDS: readonly CellKind[] = ['rwa', 'lstm', 'gru', 'rda'];
 
 export type EngineName = 'native' | 'tfjs';
 

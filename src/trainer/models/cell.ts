@@ -1,5 +1,5 @@
 /**
- * The cell contract shared by rwa.ts, lstm.ts and gru.ts, and the network built from it: layers stacked,
+ * The cell contract shared by rwa.ts, lstm.ts, gru.ts and rda.ts, and the network built from it: layers stacked,
  * state frozen where the mask is 0, readout y = h Wo + bo at the last K steps. Plain TensorFlow.js ops,
  * so tf.grads of networkForward is the autodiff reference for the engines' hand-written backward pass.
  */
@@ -9,6 +9,7 @@ import { paramLayout } from './params.js';
 import { rwaCell, rwaNaiveCell, type RwaWeights } from './rwa.js';
 import { lstmCell, type LstmWeights } from './lstm.js';
 import { gruCell, type GruWeights } from './gru.js';
+import { rdaCell, rdaNaiveCell, type RdaWeights } from './rda.js';
 
 /** One step: x_t (B, I) and the states at t-1 give h_t (B, N) and the states at t (state 0 is h). */
 export type StepFn = (x: tf.Tensor, states: tf.Tensor[]) => [tf.Tensor, tf.Tensor[]];
@@ -42,6 +43,12 @@ export function makeCell(spec: ModelSpec, named: Map<string, tf.Tensor>, layer: 
       return lstmCell({ W: get('W'), b: get('b') } as LstmWeights);
     case 'gru':
       return gruCell({ Wzr: get('Wzr'), bzr: get('bzr'), Wh: get('Wh'), bh: get('bh') } as GruWeights);
+    case 'rda': {
+      const w = Object.fromEntries(
+        ['Wu', 'bu', 'Wg', 'bg', 'Wa', 'Wgamma', 'bgamma', 's'].map((k) => [k, get(k)]),
+      ) as unknown as RdaWeights;
+      return naiveRwa ? rdaNaiveCell(w) : rdaCell(w);
+    }
   }
 }
 
@@ -54,6 +61,7 @@ export function networkForward(
   flat: tf.Tensor1D,
   xs: tf.Tensor[],
   masks?: tf.Tensor[],
+  /** naiveRwa: the textbook (unstable) form of RWA and RDA instead of the running-max form. */
   options: { naiveRwa?: boolean } = {},
 ): { outputs: tf.Tensor2D; hidden: tf.Tensor[] } {
   const named = splitParams(spec, flat);

@@ -8,10 +8,15 @@
  *         c_t = f*c_{t-1} + i*g, h_t = o*tanh(c_t)  (sigmoid i, f, o; tanh g)
  *   gru : Wzr (I+N, 2N) with column blocks [z | r], bzr (2N), Wh (I+N, N), bh (N); h_0 = 0
  *         h~ = tanh(Wh [x_t, r*h_{t-1}] + bh), h_t = (1-z)*h_{t-1} + z*h~
+ *   rda : Wu (I, N), bu (N), Wg (I+N, N), bg (N), Wa (I+N, N), Wgamma (I+N, N), bgamma (N), s (N)
+ *         RWA plus the discount gamma = sigmoid([x_t, h_{t-1}] Wgamma + bgamma) (Maginnis & Richemond); see rda.ts
  * then the readout: Wo (N, O), bo (O).
  *
  * Initialisation (Ostmeyer & Cowell): s ~ N(0,1); recurrent matrices ~ U(+-sqrt(6/(I+2N)));
- * Wu ~ U(+-sqrt(6/(I+N))); Wo ~ U(+-sqrt(6/(N+O))); biases 0 except the LSTM forget bias, 1.
+ * Wu ~ U(+-sqrt(6/(I+N))); Wo ~ U(+-sqrt(6/(N+O))); biases 0 except the LSTM forget bias, 1, and RDA's
+ * bgamma, 1: the discount gate plays the forget gate's role, and the same convention (gamma = sigmoid(1) ~ 0.73
+ * at the start) lets early training keep a useful memory instead of halving it every step; the RDA paper's
+ * setting for this bias was not found, so this is our choice, not the paper's.
  */
 import { Rng } from '../random.js';
 import type { ModelSpec } from '../engines/engine.js';
@@ -61,6 +66,16 @@ export function paramLayout(spec: ModelSpec): ParamLayout {
         add(l, 'Wg', [I + N, N], glorot(I + N, N));
         add(l, 'bg', [N], { kind: 'zeros' });
         add(l, 'Wa', [I + N, N], glorot(I + N, N));
+        add(l, 's', [N], { kind: 'normal' });
+        break;
+      case 'rda':
+        add(l, 'Wu', [I, N], glorot(I, N));
+        add(l, 'bu', [N], { kind: 'zeros' });
+        add(l, 'Wg', [I + N, N], glorot(I + N, N));
+        add(l, 'bg', [N], { kind: 'zeros' });
+        add(l, 'Wa', [I + N, N], glorot(I + N, N));
+        add(l, 'Wgamma', [I + N, N], glorot(I + N, N));
+        add(l, 'bgamma', [N], { kind: 'ones' });
         add(l, 's', [N], { kind: 'normal' });
         break;
       case 'lstm':

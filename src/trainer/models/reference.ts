@@ -13,6 +13,7 @@ export function referenceForward(
   spec: ModelSpec,
   params: ArrayLike<number>,
   batch: SequenceBatch,
+  /** naiveRwa: the textbook (unstable) form of RWA and RDA instead of the running-max form. */
   options: { naiveRwa?: boolean } = {},
 ): { outputs: Float64Array; hidden: Float64Array[] } {
   const layout = paramLayout(spec);
@@ -116,6 +117,47 @@ function makeCell(
             } else {
               const mNew = Math.max(m[j]!, a[j]!);
               const scalePrev = Math.exp(m[j]! - mNew);
+              const w = Math.exp(a[j]! - mNew);
+              n[j] = n[j]! * scalePrev + z * w;
+              d[j] = d[j]! * scalePrev + w;
+              m[j] = mNew;
+            }
+            h[j] = Math.tanh(n[j]! / d[j]!);
+          }
+          cell.h = h;
+          return h;
+        },
+      };
+      return cell;
+    }
+    case 'rda': {
+      // RWA with the discount gamma (./rda.ts); stable: log gamma folded into the running max m.
+      const [Wu, bu, Wg, bg, Wa, Wgamma, bgamma, s] = ['Wu', 'bu', 'Wg', 'bg', 'Wa', 'Wgamma', 'bgamma', 's'].map(
+        p,
+      ) as Float64Array[];
+      const n = new Float64Array(N);
+      const d = new Float64Array(N);
+      const m = new Float64Array(N).fill(-1e38);
+      const cell: Cell = {
+        h: s!.map(Math.tanh),
+        step(x) {
+          const xh = concat(x, cell.h);
+          const u = affine(x, Wu!, N, 0, N, bu);
+          const g = affine(xh, Wg!, N, 0, N, bg);
+          const a = affine(xh, Wa!, N, 0, N);
+          const pg = affine(xh, Wgamma!, N, 0, N, bgamma);
+          const h = new Float64Array(N);
+          for (let j = 0; j < N; j++) {
+            const z = u[j]! * Math.tanh(g[j]!);
+            if (naiveRwa) {
+              const gamma = sigmoid(pg[j]!);
+              n[j] = gamma * n[j]! + z * Math.exp(a[j]!);
+              d[j] = gamma * d[j]! + Math.exp(a[j]!);
+            } else {
+              const logGamma = Math.min(pg[j]!, 0) - Math.log1p(Math.exp(-Math.abs(pg[j]!))); // -softplus(-pg)
+              const carried = m[j]! + logGamma;
+              const mNew = Math.max(carried, a[j]!);
+              const scalePrev = Math.exp(carried - mNew);
               const w = Math.exp(a[j]! - mNew);
               n[j] = n[j]! * scalePrev + z * w;
               d[j] = d[j]! * scalePrev + w;

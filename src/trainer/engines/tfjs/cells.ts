@@ -1,5 +1,5 @@
 /**
- * The cells as the tfjs engine runs them: the same maths as ../../models/{rwa,lstm,gru}.ts, arranged for
+ * The cells as the tfjs engine runs them: the same maths as ../../models/{rwa,lstm,gru,rda}.ts, arranged for
  * speed on wasm and each paired with its hand-written backward step. The layer loop (./model.ts) does
  * masking, stacking and the weight gradients, which are large products over many steps, not one per step.
  *
@@ -229,4 +229,60 @@ export const gru: FusedCell = {
   initialGrads: () => new Map(),
 };
 
-export const FUSED_CELLS = { rwa, lstm, gru } as const;
+/**
+ * RDA (../../models/rda.ts), states [h, n, d, m]: RWA's step with m_{t-1} + log gamma in place of aMax. As for
+ * RWA, m is a constant for the gradients. With np = n_{t-1} scalePrev and dp = d_{t-1} scalePrev (cached),
+ * dLoss/dlog gamma = gN np + gD dp, and dlog gamma / dpre = 1 - gamma.
+ */
+export const rda: FusedCell = {
+  groups: [
+    { blocks: [{ key: 'Wu', bias: 'bu' }], recurrent: false },
+    { blocks: [{ key: 'Wg', bias: 'bg' }, { key: 'Wa' }, { key: 'Wgamma', bias: 'bgamma' }], recurrent: true },
+  ],
+  gradStates: 3,
+  keepStates: [true, false, false, false],
+  initialState: rwa.initialState,
+  forward(w, x1, [hPrev, n, d, m]) {
+    const { tanh, expNonPos } = w.ops;
+    const xh1 = cat(x1, hPrev!); // (B, I+1+N)
+    const u = pre(w, 0, 0, x1); // (B, N)
+    const tg = tanh(pre(w, 1, 0, xh1)); // (B, N) tanh(g)
+    const a = pre(w, 1, 1, xh1); // (B, N)
+    const pg = pre(w, 1, 2, xh1); // (B, N) gamma's pre-activation
+    const oneMinusGamma = tf.sigmoid(tf.neg(pg)) as tf.Tensor2D; // (B, N)
+    const carried = tf.sub(m!, tf.softplus(tf.neg(pg))); // (B, N) m_{t-1} + log gamma
+    const below = tf.sub(carried, a) as tf.Tensor2D; // (B, N)
+    const lift = tf.relu(below) as tf.Tensor2D; // (B, N) mNew - a >= 0
+    const mNew = tf.add(a, lift) as tf.Tensor2D; // (B, N)
+    const scalePrev = expNonPos(tf.sub(below, lift)); // (B, N) e^{m_{t-1} + log gamma - mNew}
+    const wt = expNonPos(tf.neg(lift)); // (B, N) e^{a - mNew}
+    const np = tf.mul(n!, scalePrev) as tf.Tensor2D; // (B, N)
+    const dp = tf.mul(d!, scalePrev) as tf.Tensor2D; // (B, N)
+    const nNew = tf.add(np, tf.mul(tf.mul(u, tg), wt)) as tf.Tensor2D; // (B, N)
+    const dNew = tf.add(dp, wt) as tf.Tensor2D; // (B, N)
+    const invD = tf.reciprocal(dNew) as tf.Tensor2D; // (B, N)
+    const r = tf.mul(nNew, invD) as tf.Tensor2D; // (B, N)
+    const h = tanh(r); // (B, N)
+    return {
+      state: [h, nNew, dNew, mNew],
+      cache: [u, tg, wt, scalePrev, invD, r, h, np, dp, oneMinusGamma],
+      operands: [undefined, hPrev!],
+    };
+  },
+  backward(w, [u, tg, wt, scalePrev, invD, r, h, np, dp, oneMinusGamma], [dh, dn, dd]) {
+    const q = tf.mul(tf.mul(dh!, dTanh(w, h!)), invD!); // (B, N) dLoss/dn through h = tanh(n/d)
+    const gN = tf.add(dn!, q); // (B, N)
+    const gD = tf.sub(dd!, tf.mul(q, r!)); // (B, N)
+    const dz = tf.mul(gN, wt!); // (B, N)
+    const da = tf.mul(tf.add(tf.mul(gN, tf.mul(u!, tg!)), gD), wt!) as tf.Tensor2D; // (B, N)
+    const du = tf.mul(dz, tg!) as tf.Tensor2D; // (B, N)
+    const dg = tf.mul(tf.mul(dz, u!), dTanh(w, tg!)) as tf.Tensor2D; // (B, N)
+    const dpg = tf.mul(tf.add(tf.mul(gN, np!), tf.mul(gD, dp!)), oneMinusGamma!) as tf.Tensor2D; // (B, N)
+    const dGAG = tf.concat([dg, da, dpg], 1); // (B, 3N)
+    const dhPrev = tf.matMul(dGAG, w.WhT[1]!); // (B, N)
+    return { dPrev: [dhPrev, tf.mul(gN, scalePrev!), tf.mul(gD, scalePrev!)] as tf.Tensor2D[], dPre: [du, dGAG] };
+  },
+  initialGrads: rwa.initialGrads,
+};
+
+export const FUSED_CELLS = { rwa, lstm, gru, rda } as const;

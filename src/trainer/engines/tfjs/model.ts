@@ -468,7 +468,8 @@ function describe(spec: ModelSpec): string {
 }
 
 function validateSpec(spec: ModelSpec): void {
-  if (!(spec.cell in FUSED_CELLS)) throw new Error(`unknown cell ${String(spec.cell)}; expected one of rwa, lstm, gru`);
+  if (!(spec.cell in FUSED_CELLS))
+    throw new Error(`unknown cell ${String(spec.cell)}; expected one of ${Object.keys(FUSED_CELLS).join(', ')}`);
   for (const key of ['inputSize', 'units', 'layers', 'outputSize', 'outputSteps'] as const) {
     const v = spec[key];
     if (!(Number.isInteger(v) && v >= 1)) throw new Error(`model spec: ${key} must be a positive integer, got ${v}`);

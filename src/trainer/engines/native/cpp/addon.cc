@@ -290,8 +290,10 @@ napi_value js_create_model(Args& a) {
     s.cell = rwa::Cell::Lstm;
   else if (cell == "gru")
     s.cell = rwa::Cell::Gru;
+  else if (cell == "rda")
+    s.cell = rwa::Cell::Rda;
   else
-    range_error("cell must be 'rwa', 'lstm' or 'gru', got '" + cell + "'");
+    range_error("cell must be 'rwa', 'lstm', 'gru' or 'rda', got '" + cell + "'");
   s.F = a.integer(1, "inputSize", 1, 1L << 20);
   s.N = a.integer(2, "units", 1, 1L << 16);
   s.L = a.integer(3, "layers", 1, 64);

@@ -1,4 +1,4 @@
-// Helpers shared by the cell kernels (rwa.cc, lstm.cc, gru.cc).
+// Helpers shared by the cell kernels (rwa.cc, lstm.cc, gru.cc, rda.cc).
 #pragma once
 #include <cstring>
 

@@ -1,4 +1,4 @@
-// Dispatch from the model driver to the three cell kernels.
+// Dispatch from the model driver to the cell kernels.
 #include "model.h"
 
 namespace rwa {
@@ -12,13 +12,16 @@ namespace rwa {
 RWA_DECLARE_CELL(rwa)
 RWA_DECLARE_CELL(lstm)
 RWA_DECLARE_CELL(gru)
+RWA_DECLARE_CELL(rda)
 void rwa_finish_backward(Model&, int);
+void rda_finish_backward(Model&, int);
 
 #define RWA_DISPATCH(fn, ...)                                  \
   switch (M.spec.cell) {                                       \
     case Cell::Rwa: return rwa_##fn(__VA_ARGS__);              \
     case Cell::Lstm: return lstm_##fn(__VA_ARGS__);            \
     case Cell::Gru: return gru_##fn(__VA_ARGS__);              \
+    case Cell::Rda: return rda_##fn(__VA_ARGS__);              \
   }
 
 void cell_pack_forward(Model& M, int l) { RWA_DISPATCH(pack_forward, M, l) }
@@ -34,6 +37,7 @@ void cell_grad_jobs(Model& M, int l, long t0, long t1, std::vector<GradJob>& job
 }
 void cell_finish_backward(Model& M, int l) {
   if (M.spec.cell == Cell::Rwa) rwa_finish_backward(M, l);
+  if (M.spec.cell == Cell::Rda) rda_finish_backward(M, l);
 }
 
 long cell_stored_width(Cell cell, long N, int a) {
@@ -41,6 +45,7 @@ long cell_stored_width(Cell cell, long N, int a) {
     case Cell::Rwa: return a < 6 ? N : 0;           // u, tanh(g), w, sp, d, r
     case Cell::Lstm: return a == 0 ? 4 * N : a == 1 ? N : 0;  // gates, tanh(c)
     case Cell::Gru: return a < 4 ? N : 0;           // z, r, h~, r h_{t-1}
+    case Cell::Rda: return a == 2 || a == 3 || a == 5 ? 2 * N : a < 6 ? N : 0;  // see rda.cc
   }
   return 0;
 }

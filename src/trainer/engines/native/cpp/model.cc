@@ -36,6 +36,7 @@ long param_count(const Spec& s) {
       case Cell::Rwa: total += I * N + N + (I + N) * N + N + (I + N) * N + N; break;
       case Cell::Lstm: total += (I + N) * 4 * N + 4 * N; break;
       case Cell::Gru: total += (I + N) * 2 * N + 2 * N + (I + N) * N + N; break;
+      case Cell::Rda: total += I * N + N + 3 * (I + N) * N + 2 * N + N; break;
     }
   }
   return total + s.N * s.O + s.O;
@@ -77,6 +78,15 @@ Model::Model(const Spec& sp, int nthreads) : spec(sp), threads(nthreads), P(para
         Ly.off[2] = off; off += W * N;
         Ly.off[3] = off; off += N;
         break;
+      case Cell::Rda:  // Wu, bu, Wg, bg, Wa, [Wgamma, bgamma,] s: off[5] is s, rda.cc finds Wgamma and bgamma
+        Ly.G = 4 * N;
+        Ly.off[0] = off; off += I * N;
+        Ly.off[1] = off; off += N;
+        Ly.off[2] = off; off += W * N;
+        Ly.off[3] = off; off += N;
+        Ly.off[4] = off; off += W * N + W * N + N;
+        Ly.off[5] = off; off += N;
+        break;
     }
   }
   tmp.resize(threads);
@@ -94,7 +104,7 @@ void Model::allocate(long T, long B, bool training) {
       long w = cell_stored_width(spec.cell, N, a);
       if (w > 0) ensure(Ly.st[a], slots * B * w);
     }
-    if (spec.cell == Cell::Rwa) {
+    if (spec.cell == Cell::Rwa || spec.cell == Cell::Rda) {
       ensure(Ly.n, B * N);
       ensure(Ly.d, B * N);
       ensure(Ly.m, B * N);
@@ -151,7 +161,7 @@ void Model::forward(const float* x, const float* maskIn, long T, long B, bool tr
   for (long l = 0; l < L; l++) {
     Layer& Ly = layers[l];
     float* h0 = Ly.hs.data();
-    if (spec.cell == Cell::Rwa) {
+    if (spec.cell == Cell::Rwa || spec.cell == Cell::Rda) {
       const float* s = params.data() + Ly.off[5];
       std::vector<float> ts(N);
       for (long j = 0; j < N; j++) ts[j] = std::tanh(s[j]);

@@ -21,7 +21,7 @@
 
 namespace rwa {
 
-enum class Cell { Rwa = 0, Lstm = 1, Gru = 2 };
+enum class Cell { Rwa = 0, Lstm = 1, Gru = 2, Rda = 3 };
 
 struct Spec {
   Cell cell;
@@ -34,15 +34,16 @@ long param_count(const Spec& s);
 struct Layer {
   long I = 0;   // input width (F for layer 0, N above)
   long W = 0;   // I + N: width of [x_t, h_{t-1}]
-  long G = 0;   // pre-activation columns per row: rwa 3N [u|g|a], lstm 4N [i|f|g|o], gru 3N [z|r|h~]
+  long G = 0;   // pre-activation columns per row: rwa 3N [u|g|a], lstm 4N [i|f|g|o], gru 3N [z|r|h~],
+                // rda 4N [u|g|a|gamma]
   long Wb = 0;  // width of the per-step input gradient: N for layer 0 (h only), W above ([x | h])
-  long off[6] = {0, 0, 0, 0, 0, 0};  // parameter offsets, in params.ts order
+  long off[6] = {0, 0, 0, 0, 0, 0};  // parameter offsets, in params.ts order (rda: see rda.cc)
   gemm::PackedB fw, fw2, bw, bw2;    // packed weights for the forward and (transposed) backward products
-  std::vector<float> wcat, gcat;     // rwa: [Wg | Wa] as one (W, 2N) matrix, and its gradient
+  std::vector<float> wcat, gcat;     // rwa: [Wg | Wa] as one (W, 2N) matrix, and its gradient (rda: 3N)
   std::vector<float> hs;             // (slots + 1, B, N): h_{t-1} at slot t, h_t at slot t + 1
   std::vector<float> cs;             // lstm: c, same slots as hs
   std::vector<float> st[6];          // per-step stored activations (slots, B, *)
-  std::vector<float> n, d, m;        // rwa running state (B, N)
+  std::vector<float> n, d, m;        // rwa and rda running state (B, N)
   std::vector<float> xh, xh2, pre;   // per-step scratch (B, W), (B, W), (B, G)
   std::vector<float> dhc, c1, c2;    // backward carries (B, N): dL/dh_{t-1}, and cell carries
   std::vector<float> dxh, dxh2;      // (B, Wb)
@@ -107,7 +108,7 @@ class Model {
   void pack_backward();
 };
 
-// Cell kernels (rwa.cc, lstm.cc, gru.cc).
+// Cell kernels (rwa.cc, lstm.cc, gru.cc, rda.cc).
 void cell_pack_forward(Model& M, int l);
 void cell_pack_backward(Model& M, int l);
 void cell_forward_step(Model& M, int l, long t, long b0, long b1, float* tmp);

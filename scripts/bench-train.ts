@@ -4,11 +4,11 @@
  * (../shared/bench/peer-torch) measured in the same minute, and the native matrix kernel's GFLOP/s on the
  * products a step is made of (its peak sets the compute floor). Prints a table, then one JSON document.
  *
- *   npm run bench:train                                    # rwa, lstm, gru at T = 100 and 1000
+ *   npm run bench:train                                    # rwa, lstm, gru, rda at T = 100 and 1000
  *   npm run bench:train -- --models rwa --T 100 --steps 3  # a quick run
  *   node dist/scripts/bench-train.js --no-tfjs --no-peer --json bench.json
  *
- * Flags: --models rwa,lstm,gru  --T 100,1000  --steps N (timed steps, default 5; tfjs runs at most 2 at
+ * Flags: --models rwa,lstm,gru,rda  --T 100,1000  --steps N (timed steps, default 5; tfjs runs at most 2 at
  * T >= 1000)  --warmup N (default 1)  --threads 1,2 (native thread counts; default 1 and all cores)
  * --no-tfjs  --no-peer  --peer-dir DIR  --json FILE.
  * The machine may be shared: compare ratios measured in the same run, not absolute times. CPU time is
@@ -45,7 +45,7 @@ function parseArgs(argv: string[]): Options {
   const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const cores = availableParallelism();
   const o: Options = {
-    models: ['rwa', 'lstm', 'gru'],
+    models: ['rwa', 'lstm', 'gru', 'rda'],
     T: [100, 1000],
     steps: 5,
     warmup: 1,
@@ -69,7 +69,7 @@ function parseArgs(argv: string[]): Options {
     switch (flag) {
       case '--models':
         o.models = list(next(), flag).map((m) => {
-          if (!['rwa', 'lstm', 'gru'].includes(m)) throw new Error(`--models: unknown model '${m}'`);
+          if (!['rwa', 'lstm', 'gru', 'rda'].includes(m)) throw new Error(`--models: unknown model '${m}'`);
           return m as CellKind;
         });
         break;
@@ -106,7 +106,7 @@ function parseArgs(argv: string[]): Options {
 
 /** Matrix-product FLOPs of one training step: forward, input gradient and weight gradient, 2*B*(F+N)*G*T each. */
 function stepFlops(cell: CellKind, T: number): number {
-  const G = { rwa: 2 * N, lstm: 4 * N, gru: 3 * N }[cell];
+  const G = { rwa: 2 * N, lstm: 4 * N, gru: 3 * N, rda: 3 * N }[cell];
   return 3 * 2 * B * (F + N) * G * T;
 }
 
@@ -157,7 +157,7 @@ function peerStep(
   T: number,
   threads: number,
 ): { ms: number; min: number } | { error: string } {
-  if (cell === 'gru') return { error: 'the peer has no GRU' };
+  if (cell === 'gru' || cell === 'rda') return { error: `the peer has no ${cell.toUpperCase()}` };
   const steps = T >= 1000 ? Math.max(2, Math.min(o.steps, 5)) : Math.max(5, o.steps);
   const run = spawnSync(
     '/usr/bin/python3',

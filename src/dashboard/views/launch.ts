@@ -68,11 +68,11 @@ export function launchView(root: HTMLElement, store: Store) {
   const models = el(
     'div',
     { class: 'checks', role: 'group', 'aria-label': 'Models' },
-    ...['rwa', 'lstm', 'gru'].map((m) =>
+    ...['rwa', 'lstm', 'gru', 'rda'].map((m) =>
       el(
         'label',
         {},
-        el('input', { type: 'checkbox', name: 'models', value: m, checked: m !== 'gru' }),
+        el('input', { type: 'checkbox', name: 'models', value: m, checked: m === 'rwa' || m === 'lstm' }),
         ` ${m.toUpperCase()}`,
       ),
     ),

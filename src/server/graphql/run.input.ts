@@ -24,7 +24,7 @@ export class RunFilter {
   @Field(() => Int, { nullable: true })
   experimentId?: number;
 
-  @Field(() => [String], { nullable: true, description: 'Any of these models (rwa, lstm, gru).' })
+  @Field(() => [String], { nullable: true, description: 'Any of these models (rwa, lstm, gru, rda).' })
   models?: string[];
 
   @Field(() => [String], { nullable: true, description: 'Any of these tasks.' })
@@ -75,7 +75,7 @@ export class RunOrder {
 
 @InputType({ description: 'Run settings; omitted fields take the defaults of src/trainer/config.ts.' })
 export class RunSettingsInput {
-  @Field(() => String, { nullable: true, description: 'rwa | lstm | gru' })
+  @Field(() => String, { nullable: true, description: 'rwa | lstm | gru | rda' })
   model?: string;
 
   @Field(() => Int, { nullable: true })
@@ -141,7 +141,7 @@ export class StartComparisonInput extends RunSettingsInput {
   @Field(() => JSONScalar, { nullable: true })
   taskOptions?: Record<string, unknown>;
 
-  @Field(() => [String], { description: 'The models to compare, e.g. ["rwa", "lstm", "gru"].' })
+  @Field(() => [String], { description: 'The models to compare, e.g. ["rwa", "lstm", "gru", "rda"].' })
   models!: string[];
 
   @Field(() => String, { nullable: true, description: 'Experiment name; default "<task> T=<length>: a vs b".' })

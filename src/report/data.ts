@@ -31,23 +31,44 @@ export class ReportError extends Error {
   override readonly name = 'ReportError';
 }
 
+/** An experiment name (or id) the database does not have; `known` lists what it has (up to 20). */
+export class UnknownExperimentError extends ReportError {
+  constructor(
+    readonly experiment: string,
+    readonly known: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Prefix of the experiments `rwa-lab import paper-logs` creates. */
 export const PAPER_LOGS_PREFIX = 'paper logs: ';
 
-/** Experiment names (or numeric ids); an unknown one is an error listing what there is. */
+/**
+ * Experiment names (or numeric ids); an unknown one is an error listing what there is. `runIds` (a share
+ * link's runs) hides every experiment without one of those runs.
+ */
 export async function resolveExperiments(
   db: Database,
   names: readonly string[],
   includePaperLogs: boolean,
+  runIds?: readonly number[],
 ): Promise<{ id: number; name: string }[]> {
-  const all = await db.prisma.experiment.findMany({ select: { id: true, name: true }, orderBy: { id: 'asc' } });
+  const all = await db.prisma.experiment.findMany({
+    where: runIds ? { runs: { some: { id: { in: [...runIds] } } } } : {},
+    select: { id: true, name: true },
+    orderBy: { id: 'asc' },
+  });
   const chosen: { id: number; name: string }[] = [];
   for (const name of names) {
     const found =
       all.find((e) => e.name === name) ?? (/^\d+$/.test(name) ? all.find((e) => e.id === Number(name)) : undefined);
     if (!found) {
       const known = all.map((e) => JSON.stringify(e.name));
-      throw new ReportError(
+      throw new UnknownExperimentError(
+        name,
+        all.slice(0, 20).map((e) => e.name),
         `no experiment ${JSON.stringify(name)} in the database; ${known.length ? `known: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''}` : 'it has none (train with rwa-lab train --experiment NAME)'}`,
       );
     }
@@ -130,27 +151,32 @@ async function withCurves(db: Database, runs: RunRow[]): Promise<RunRecord[]> {
   return out;
 }
 
-/** The experiments' runs, in id order, with their test curves. */
-export async function loadRuns(db: Database, experimentIds: readonly number[]): Promise<RunRecord[]> {
+/** The experiments' runs (only `runIds`, when given), in id order, with their test curves. */
+export async function loadRuns(
+  db: Database,
+  experimentIds: readonly number[],
+  runIds?: readonly number[],
+): Promise<RunRecord[]> {
   const runs = await db.prisma.run.findMany({
-    where: { experimentId: { in: [...experimentIds] } },
+    where: { experimentId: { in: [...experimentIds] }, ...(runIds ? { id: { in: [...runIds] } } : {}) },
     select: RUN_SELECT,
     orderBy: { id: 'asc' },
   });
   return withCurves(db, runs);
 }
 
-/** Imported paper-log runs of these (task, length) pairs, except the runs already loaded. */
+/** Imported paper-log runs of these (task, length) pairs (only `runIds`, when given), except the runs already loaded. */
 export async function loadReferenceRuns(
   db: Database,
   tasks: readonly { task: string; length: number | null }[],
   except: readonly number[],
+  runIds?: readonly number[],
 ): Promise<RunRecord[]> {
   if (tasks.length === 0) return [];
   const runs = await db.prisma.run.findMany({
     where: {
       source: 'IMPORTED',
-      id: { notIn: [...except] },
+      id: { notIn: [...except], ...(runIds ? { in: [...runIds] } : {}) },
       OR: tasks.map((t) => ({ task: t.task, length: t.length })),
     },
     select: RUN_SELECT,

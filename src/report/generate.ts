@@ -31,22 +31,61 @@ export interface ReportResult {
   files: string[];
 }
 
-export async function generateReport(db: Database, options: ReportOptions): Promise<ReportResult> {
-  const experiments = await resolveExperiments(db, options.experiments, options.paperLogs ?? false);
-  if (experiments.length === 0) throw new ReportError('name at least one experiment (or --paper-logs)');
+export interface ReportGroups {
+  experiments: { id: number; name: string }[];
+  /** Runs of the experiments (reference runs are in each group's `reference`). */
+  runs: number;
+  groups: TaskGroup[];
+}
+
+export interface ReportGroupsOptions {
+  /** Also report every imported paper-log experiment. */
+  paperLogs: boolean;
+  /** Only these runs count, and only experiments with one of them exist (a share link's view). */
+  runIds?: readonly number[];
+  /** More runs than this is a ReportError, checked before any curve is read (default: no limit). */
+  maxRuns?: number;
+}
+
+/**
+ * Experiments to report rows: resolves the names (or ids), loads their runs and the imported paper logs of
+ * the same tasks, and builds the groups. Shared by this command and the GraphQL `report` query.
+ */
+export async function reportGroups(
+  db: Database,
+  names: readonly string[],
+  { paperLogs, runIds, maxRuns }: ReportGroupsOptions,
+): Promise<ReportGroups> {
+  const experiments = await resolveExperiments(db, names, paperLogs, runIds);
+  if (maxRuns !== undefined) {
+    const count = await db.prisma.run.count({
+      where: { experimentId: { in: experiments.map((e) => e.id) }, ...(runIds ? { id: { in: [...runIds] } } : {}) },
+    });
+    if (count > maxRuns)
+      throw new ReportError(`these experiments have ${count} runs; a report covers at most ${maxRuns}`);
+  }
   const runs = await loadRuns(
     db,
     experiments.map((e) => e.id),
+    runIds,
   );
-  if (runs.length === 0)
-    throw new ReportError(`the experiments ${experiments.map((e) => JSON.stringify(e.name)).join(', ')} have no runs`);
   const tasks = [...new Map(runs.map((r) => [`${r.task}|${r.length}`, { task: r.task, length: r.length }])).values()];
   const reference = await loadReferenceRuns(
     db,
     tasks,
     runs.map((r) => r.id),
+    runIds,
   );
-  const groups = buildReport(runs, reference);
+  return { experiments, runs: runs.length, groups: buildReport(runs, reference) };
+}
+
+export async function generateReport(db: Database, options: ReportOptions): Promise<ReportResult> {
+  const { experiments, runs, groups } = await reportGroups(db, options.experiments, {
+    paperLogs: options.paperLogs ?? false,
+  });
+  if (experiments.length === 0) throw new ReportError('name at least one experiment (or --paper-logs)');
+  if (runs === 0)
+    throw new ReportError(`the experiments ${experiments.map((e) => JSON.stringify(e.name)).join(', ')} have no runs`);
   const charts = new Map<string, ChartFile[]>(groups.map((g) => [g.key, taskCharts(g)]));
   const names = experiments.map((e) => e.name);
   const markdown = renderMarkdown(groups, charts, {

@@ -8,8 +8,13 @@ export function apiError(code: ApiErrorCode, message: string, extra: Record<stri
 }
 
 /** A bad argument: names the field, the value and what is allowed. */
-export function badInput(field: string, value: unknown, message: string): GraphQLError {
-  return apiError('BAD_USER_INPUT', message, { field, value: jsonSafe(value) });
+export function badInput(
+  field: string,
+  value: unknown,
+  message: string,
+  extra: Record<string, unknown> = {},
+): GraphQLError {
+  return apiError('BAD_USER_INPUT', message, { field, value: jsonSafe(value), ...extra });
 }
 
 export function notFound(what: string, id: number | string): GraphQLError {

@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { CurveResolver } from './curve.resolver.js';
 import { ExperimentResolver } from './experiment.resolver.js';
 import { HealthResolver } from './health.resolver.js';
+import { ReportResolver } from './report.resolver.js';
 import { RunMutationResolver } from './run-mutation.resolver.js';
 import { RunResolver } from './run.resolver.js';
 import { ShareResolver } from './share.resolver.js';
@@ -23,6 +24,7 @@ export function graphqlSchema(): Promise<GraphQLSchema> {
       StateSnapshotResolver,
       RunMutationResolver,
       ShareResolver,
+      ReportResolver,
     ],
     validate: false,
   });

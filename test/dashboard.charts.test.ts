@@ -1,4 +1,4 @@
-/** The dashboard's pure functions, in Node: URL state, curve domains and labels, unit order, task markers, launch checks. */
+/** The dashboard's pure functions, in Node: URL state, curve domains and labels, unit order, task markers, launch checks, the Report view's number formatting. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { curveDomains, metricLabel, nearestIndex, type CurveSeries } from '../src/dashboard/charts/curve-data.js';
@@ -6,6 +6,10 @@ import { taskMarkers } from '../src/dashboard/charts/markers.js';
 import { unitOrder } from '../src/dashboard/charts/unit-order.js';
 import { DEFAULT_VIEW, decodeView, encodeView, type ViewState } from '../src/dashboard/state.js';
 import { validateLaunch, DEMO } from '../src/dashboard/launch-input.js';
+import * as copy from '../src/dashboard/report-format.js';
+import { fmtDuration, fmtSpread } from '../src/report/markdown.js';
+import { spread } from '../src/report/metrics.js';
+import { fmtInt, fmtValue } from '../src/report/summary.js';
 
 test('a view survives its URL encoding, and defaults encode to nothing', () => {
   assert.equal(encodeView(DEFAULT_VIEW), '');
@@ -23,9 +27,12 @@ test('a view survives its URL encoding, and defaults encode to nothing', () => {
     units: 'change',
     filter: 'rwa adding',
     sort: '-best',
+    experiments: ['reproduce quick: adding T=100', 'a, b & c?'],
+    paperLogs: true,
   };
   const search = encodeView(view);
   assert.match(search, /runs=3,4,12/);
+  assert.match(search, /exp=reproduce\+quick%3A\+adding\+T%3D100&exp=a,\+b\+%26\+c%3F&plogs=1/);
   assert.deepEqual(decodeView(search), view);
 });
 
@@ -118,4 +125,19 @@ test('the launch form refuses what the server would refuse', () => {
   const errors = validateLaunch({ ...DEMO, models: [], units: 0, length: 1, steps: 1.5 });
   assert.deepEqual(Object.keys(errors).sort(), ['length', 'models', 'steps', 'units']);
   assert.deepEqual(validateLaunch({ ...DEMO, task: 'reber', length: null }), {}, 'reber has no length');
+});
+
+test('the Report view formats numbers exactly as the Markdown report does', () => {
+  const values = [0, 1.8e-6, 3.2e-5, 0.00999, 0.01, 0.0275, 0.5, 1, 9.96, 12.345, 999.4, 1000, 12_345.6, 2.5e7];
+  for (const v of values) {
+    assert.equal(copy.fmtInt(v), fmtInt(v), `fmtInt(${v})`);
+    assert.equal(copy.fmtValue(v, 'loss'), fmtValue(v, 'loss'), `fmtValue(${v}, loss)`);
+    assert.equal(copy.fmtDuration(v), fmtDuration(v), `fmtDuration(${v})`);
+  }
+  for (const v of [0, 0.5, 0.98765, 0.99, 1]) assert.equal(copy.fmtValue(v, 'accuracy'), fmtValue(v, 'accuracy'));
+  const spreads = [null, { n: 1, mean: 1200, sd: 0, min: 1200, max: 1200 }, spread([1200, 1500, 1400])!];
+  for (const s of spreads) assert.equal(copy.fmtSpread(s, copy.fmtInt), fmtSpread(s, fmtInt));
+  assert.equal(copy.fmtSpread(spreads[2]!, copy.fmtInt), '1,367 ± 153 (1,200–1,500, n=3)');
+  assert.equal(copy.stepsCell({ runs: 2, reached: 0, longestSteps: 3000, steps: null }), 'never (3,000 steps)');
+  assert.equal(copy.stepsCell({ runs: 3, reached: 1, longestSteps: 3000, steps: spreads[1]! }), '1,200; 2 of 3 never');
 });

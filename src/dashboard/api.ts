@@ -66,6 +66,60 @@ export interface ShareViewData {
   sample: number | null;
 }
 
+export interface ExperimentInfo {
+  id: number;
+  name: string;
+  runCount: number;
+}
+
+/** Query.report's rows (src/server/graphql/report.type.ts). */
+export interface ReportSpread {
+  n: number;
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+}
+export interface ReportRowData {
+  label: string;
+  model: string;
+  layers: number;
+  units: number;
+  source: string;
+  runIds: number[];
+  runs: number;
+  reached: number;
+  longestSteps: number;
+  steps: ReportSpread | null;
+  final: ReportSpread | null;
+  wallSeconds: ReportSpread | null;
+  stepsPerSecond: ReportSpread | null;
+  params: ReportSpread | null;
+  paperSteps: number | null;
+  paperFinal: number | null;
+  differences: string[];
+  verdict: string[];
+}
+export interface ReportGroupData {
+  key: string;
+  label: string;
+  task: string;
+  length: number | null;
+  threshold: { metric: string; value: number; direction: string } | null;
+  paperThreshold: boolean;
+  finalMetric: string;
+  lossUnit: string;
+  paperTrainingSteps: number | null;
+  paperNote: string | null;
+  sentences: string[];
+  referenceRunIds: number[];
+  rows: ReportRowData[];
+}
+export interface ReportData {
+  experiments: { id: number; name: string }[];
+  groups: ReportGroupData[];
+}
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
@@ -178,6 +232,16 @@ export const Q = {
     run(id: $id) { id states(step: $step) { sample }
       stateSnapshot(step: $step, sample: $sample) { step sample layer timeSteps units codec codecParams events dataBase64 } } }`,
   startComparison: `mutation Start($input: StartComparisonInput!) { startComparison(input: $input) { ${RUN_FIELDS} } }`,
+  experiments: `{ experiments(first: 500, orderBy: { field: NAME, direction: ASC }) {
+    totalCount nodes { id name runCount } } }`,
+  report: `query Report($names: [String!]!, $paperLogs: Boolean!) {
+    report(experiments: $names, paperLogs: $paperLogs) { experiments { id name }
+      groups { key label task length threshold { metric value direction } paperThreshold finalMetric lossUnit
+        paperTrainingSteps paperNote sentences referenceRunIds
+        rows { label model layers units source runIds runs reached longestSteps
+          steps { ...S } final { ...S } wallSeconds { ...S } stepsPerSecond { ...S } params { ...S }
+          paperSteps paperFinal differences verdict } } } }
+    fragment S on Spread { n mean sd min max }`,
   createShareLink: `mutation Share($view: ShareViewInput!) { createShareLink(view: $view) { token url } }`,
   shareView: `query ShareView($token: String!) { shareView(token: $token) {
     view { runIds metric split smoothing step sample } } }`,

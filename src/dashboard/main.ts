@@ -1,6 +1,6 @@
 /**
  * rwa-lab dashboard: the page researchers live in. Views: Runs (table), Curves (overlaid learning curves),
- * Hidden states (heatmaps), Launch (start runs); a Share button; /share/<token> opens a saved view
+ * Hidden states (heatmaps), Report (ours beside the paper's numbers), Launch (start runs); a Share button; /share/<token> opens a saved view
  * read-only. Talks to the server only over HTTP (GraphQL at /graphql, Server-Sent Events at /api/events).
  *   npm run build   bundles this into dist/dashboard (scripts/build-dashboard.mjs); npm start serves it at /
  * Opening the page with #token=<API token> stores the token in this browser (and drops it from the URL).
@@ -11,6 +11,7 @@ import { Store, type Change } from './store.js';
 import { el, notice } from './ui.js';
 import { curvesView } from './views/curves.js';
 import { launchView } from './views/launch.js';
+import { reportView } from './views/report.js';
 import { runsView } from './views/runs.js';
 import { openShare, sharePanel } from './views/share.js';
 import { statesView } from './views/states.js';
@@ -53,6 +54,7 @@ async function main() {
     runs: runsView(section('runs'), store),
     curves: curvesView(section('curves'), store),
     states: statesView(section('states'), store),
+    report: reportView(section('report'), store),
     launch: launchView(section('launch'), store),
   };
   sharePanel(
@@ -68,7 +70,7 @@ async function main() {
     for (const v of VIEWS) section(v).hidden = v !== name;
     for (const a of document.querySelectorAll<HTMLAnchorElement>('nav.tabs a'))
       a.classList.toggle('active', a.dataset.nav === name);
-    document.title = `rwa-lab · ${{ runs: 'Runs', curves: 'Curves', states: 'Hidden states', launch: 'Launch' }[name]}`;
+    document.title = `rwa-lab · ${{ runs: 'Runs', curves: 'Curves', states: 'Hidden states', report: 'Report', launch: 'Launch' }[name]}`;
     const switched = active !== name;
     active = name;
     return switched;

@@ -1,12 +1,12 @@
 /**
  * The view as a value, and its URL encoding: everything a reload or a share link must restore (which view,
  * runs, metric, split, smoothing, log scale, zoom, hidden-state run/step/sample/unit order, runs-table
- * filter and sort). Only non-default values are written, so URLs stay short; unknown or bad values decode
+ * filter and sort, the report's experiments). Only non-default values are written, so URLs stay short; unknown or bad values decode
  * to the default (a hand-edited URL never breaks the page).
  *
  *   const state = decodeView(location.search);   encodeView(state) -> '?view=curves&runs=3,4&smooth=0.6'
  */
-export const VIEWS = ['runs', 'curves', 'states', 'launch'] as const;
+export const VIEWS = ['runs', 'curves', 'states', 'report', 'launch'] as const;
 export type ViewName = (typeof VIEWS)[number];
 export const SPLITS = ['TEST', 'TRAIN', 'BOTH'] as const;
 export type SplitChoice = (typeof SPLITS)[number];
@@ -35,6 +35,9 @@ export interface ViewState {
   /** Runs-table text filter and sort ("column" or "-column" for descending). */
   filter: string;
   sort: string;
+  /** Experiments (names) in the Report view, and whether the imported paper logs are rows of it. */
+  experiments: string[];
+  paperLogs: boolean;
 }
 
 export const DEFAULT_VIEW: ViewState = Object.freeze({
@@ -51,7 +54,16 @@ export const DEFAULT_VIEW: ViewState = Object.freeze({
   units: 'index',
   filter: '',
   sort: '-id',
+  experiments: [],
+  paperLogs: false,
 }) as ViewState;
+
+/** As the server's report query: at most 100 experiments, names of 1 to 200 characters. */
+function experimentList(raw: readonly string[]): string[] {
+  const names: string[] = [];
+  for (const name of raw) if (name.length >= 1 && name.length <= 200 && !names.includes(name)) names.push(name);
+  return names.slice(0, 100);
+}
 
 const METRIC = /^[A-Za-z][A-Za-z0-9_.:/-]{0,63}$/;
 const SORT = /^-?[a-z][A-Za-z]{0,20}$/;
@@ -100,6 +112,8 @@ export function decodeView(search: string): ViewState {
     units: oneOf(UNIT_ORDERS, q.get('units'), DEFAULT_VIEW.units),
     filter: (q.get('q') ?? '').slice(0, 200),
     sort: sort && SORT.test(sort) ? sort : DEFAULT_VIEW.sort,
+    experiments: experimentList(q.getAll('exp')),
+    paperLogs: q.get('plogs') === '1',
   };
 }
 
@@ -120,6 +134,8 @@ export function encodeView(s: ViewState): string {
   if (s.units !== d.units) q.set('units', s.units);
   if (s.filter) q.set('q', s.filter);
   if (s.sort !== d.sort) q.set('sort', s.sort);
+  for (const name of s.experiments) q.append('exp', name);
+  if (s.paperLogs) q.set('plogs', '1');
   const text = q.toString().replace(/%2C/g, ',');
   return text ? `?${text}` : '';
 }

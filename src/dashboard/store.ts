@@ -17,6 +17,8 @@ export class Store {
   runsError: string | null = null;
   totalRuns = 0;
   stats = new Map<number, RunStats>();
+  /** Runs of the report on screen (its rows and reference logs): what a share link of the Report view holds. */
+  reportRunIds: number[] = [];
   private listeners = new Set<(change: Change, ids?: number[]) => void>();
   private closeEvents: (() => void) | null = null;
   private liveKey = '';

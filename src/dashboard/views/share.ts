@@ -18,8 +18,16 @@ export function shareRuns(s: ViewState): number[] {
 
 export async function createShareLink(store: Store): Promise<string> {
   const s = store.state;
-  const runIds = shareRuns(s);
-  if (!runIds.length) throw new Error('Select runs first: a share link shows chosen runs.');
+  // The Report view shares the runs of its report: the link reads that report and nothing else.
+  const runIds = s.view === 'report' ? store.reportRunIds : shareRuns(s);
+  if (!runIds.length)
+    throw new Error(
+      s.view === 'report'
+        ? 'Pick experiments with runs first: a share link shows their report.'
+        : 'Select runs first: a share link shows chosen runs.',
+    );
+  if (runIds.length > 100)
+    throw new Error(`A share link holds at most 100 runs; this view has ${runIds.length}. Pick fewer experiments.`);
   if (!store.api.apiToken)
     throw new ApiError('Creating a share link needs the API token: paste it on the Launch page.', 'UNAUTHENTICATED');
   const data = await store.api.gql<{ createShareLink: { token: string; url: string } }>(Q.createShareLink, {

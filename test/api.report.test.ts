@@ -20,7 +20,7 @@ const REPORT = `query ($names: [String!]!, $paperLogs: Boolean) {
   report(experiments: $names, paperLogs: $paperLogs) {
     experiments { id name }
     groups { key label task length threshold { metric value direction } paperThreshold finalMetric lossUnit
-      paperTrainingSteps paperNote sentences referenceRunIds
+      paperTrainingSteps paperNote sentences beyond referenceRunIds
       rows { label model layers units source runIds runs reached longestSteps
         steps { ${SPREAD} } final { ${SPREAD} } wallSeconds { ${SPREAD} } stepsPerSecond { ${SPREAD} }
         params { ${SPREAD} } paperSteps paperFinal differences verdict } } } }`;
@@ -42,6 +42,7 @@ async function expected(db: Database, names: string[], paperLogs: boolean) {
     label: g.label,
     threshold: g.threshold,
     sentences: g.sentences,
+    beyond: g.beyond,
     referenceRunIds: g.reference.map((r) => r.run.id),
     rows: g.rows.map((r) => ({
       label: r.label,
@@ -66,6 +67,7 @@ const pick = (groups: J[]) =>
     label: g.label,
     threshold: g.threshold,
     sentences: g.sentences,
+    beyond: g.beyond,
     referenceRunIds: g.referenceRunIds,
     rows: g.rows.map((r: J) => ({
       label: r.label,

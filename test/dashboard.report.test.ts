@@ -82,6 +82,7 @@ test(
           );
           assert.deepEqual(await page.locator('#view-report .report-group h2').allTextContents(), ['adding T=100']);
           assert.equal(await page.locator('#view-report .sentence').textContent(), expected.sentences[0]);
+          assert.deepEqual(await page.locator('#view-report .beyond li').allTextContents(), expected.beyond);
           await screenshot(page, 'report');
         },
       );

@@ -112,6 +112,7 @@ export interface ReportGroupData {
   paperTrainingSteps: number | null;
   paperNote: string | null;
   sentences: string[];
+  beyond: string[];
   referenceRunIds: number[];
   rows: ReportRowData[];
 }
@@ -237,7 +238,7 @@ export const Q = {
   report: `query Report($names: [String!]!, $paperLogs: Boolean!) {
     report(experiments: $names, paperLogs: $paperLogs) { experiments { id name }
       groups { key label task length threshold { metric value direction } paperThreshold finalMetric lossUnit
-        paperTrainingSteps paperNote sentences referenceRunIds
+        paperTrainingSteps paperNote sentences beyond referenceRunIds
         rows { label model layers units source runIds runs reached longestSteps
           steps { ...S } final { ...S } wallSeconds { ...S } stepsPerSecond { ...S } params { ...S }
           paperSteps paperFinal differences verdict } } } }

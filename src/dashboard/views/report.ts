@@ -299,7 +299,17 @@ export function reportView(root: HTMLElement, store: Store) {
         ),
       ),
       el('p', { class: 'threshold', text: thresholdText(g) }),
-      ...g.sentences.map((s) => el('p', { class: 'sentence' }, el('strong', { text: s }))),
+      ...g.sentences
+        .filter((s) => !g.beyond.includes(s))
+        .map((s) => el('p', { class: 'sentence' }, el('strong', { text: s }))),
+      g.beyond.length
+        ? el(
+            'div',
+            { class: 'beyond' },
+            el('span', { text: 'Beyond the paper:' }),
+            el('ul', {}, ...g.beyond.map((s) => el('li', { text: s }))),
+          )
+        : null,
       el(
         'div',
         { class: 'table-wrap' },

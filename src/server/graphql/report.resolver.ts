@@ -52,6 +52,7 @@ export function reportGroup(g: TaskGroup): ReportGroup {
     paperTrainingSteps: g.paper?.trainingSteps ?? null,
     paperNote: g.paper?.note ?? null,
     sentences: g.sentences,
+    beyond: g.beyond,
     rows: g.rows.map(row),
     referenceRunIds: g.reference.map((s) => s.run.id),
   };

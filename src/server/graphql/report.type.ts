@@ -123,8 +123,13 @@ export class ReportGroup {
   @Field(() => String, { nullable: true })
   paperNote!: string | null;
 
-  @Field(() => [String], { description: 'RWA against LSTM, ours and the paper’s.' })
+  @Field(() => [String], { description: 'RWA against LSTM, ours and the paper’s, then the answers beyond it.' })
   sentences!: string[];
+
+  @Field(() => [String], {
+    description: 'Beyond the paper: depth, attention, RDA and GRU against RWA (also in sentences).',
+  })
+  beyond!: string[];
 
   @Field(() => [ReportRow])
   rows!: ReportRow[];

@@ -7,6 +7,7 @@
       "target_name": "rwa_native",
       "sources": [
         "src/trainer/engines/native/cpp/addon.cc",
+        "src/trainer/engines/native/cpp/attention.cc",
         "src/trainer/engines/native/cpp/cells.cc",
         "src/trainer/engines/native/cpp/common.cc",
         "src/trainer/engines/native/cpp/gru.cc",

@@ -3,7 +3,7 @@
  * so any result can be re-run exactly. Unknown keys and bad values are errors naming the field, the value
  * and what is allowed.
  */
-import { CELL_KINDS, type CellKind } from './engines/engine.js';
+import { MODEL_KINDS, type ModelKind } from './engines/engine.js';
 import {
   createTask,
   resolveTaskOptions,
@@ -21,8 +21,8 @@ export interface RunConfig {
   task: TaskName;
   /** The task's resolved options, e.g. { length: 1000 } (every default filled in). */
   taskOptions: TaskOptions;
-  /** Recurrent cell. */
-  model: CellKind;
+  /** Recurrent cell, or 'lstm-attention' (an LSTM whose readout attends over its past states). */
+  model: ModelKind;
   /** Stacked layers; the paper uses 1. */
   layers: number;
   /** Units per layer; the paper uses 250. */
@@ -108,7 +108,7 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
     }
     throw err;
   }
-  const model = oneOf('model', input.model, CELL_KINDS, 'rwa');
+  const model = oneOf('model', input.model, MODEL_KINDS, 'rwa');
   const num = <K extends keyof typeof RULES>(key: K, fallback: number) => number(key, input[key], RULES[key], fallback);
   const evalEvery = num('evalEvery', 100);
   const defaultSteps = createTask(task, taskOptions, 0).defaultTrainingSteps;

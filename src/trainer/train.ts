@@ -10,7 +10,7 @@
  * and on cancel) weights and optimiser state are saved. NaN/Inf loss or gradients stop the run as DIVERGED.
  */
 import type { RunConfig } from './config.js';
-import { DEFAULT_ADAM, type Engine, type ModelSpec, type OptimizerState } from './engines/engine.js';
+import { DEFAULT_ADAM, modelParts, type Engine, type ModelSpec, type OptimizerState } from './engines/engine.js';
 import { computeLoss } from './loss.js';
 import { initParams } from './models/params.js';
 import type { FinalStatus, MetricRecord, Recorder } from './recorder.js';
@@ -59,8 +59,10 @@ export interface TrainResult {
 }
 
 export function modelSpecFor(config: RunConfig, task: Task): ModelSpec {
+  const { cell, readout } = modelParts(config.model);
   return {
-    cell: config.model,
+    cell,
+    ...(readout === 'attention' ? { readout } : {}),
     inputSize: task.inputSize,
     units: config.units,
     layers: config.layers,

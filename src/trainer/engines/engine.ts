@@ -13,13 +13,26 @@
  *   recurrent state (h, and n, d, m for RWA and RDA, c for LSTM) is frozen: state_t = state_{t-1}.
  * - readout: y = W_o h_t + b_o applied to the TOP layer's h_t at the last K = spec.outputSteps time
  *   steps (t = T-K .. T-1); outputs are (K, B, O). K = 1 for most tasks, 10 for copy. With masks the
- *   frozen state makes h_{T-1} equal to h at the sequence's last real step.
+ *   frozen state makes h_{T-1} equal to h at the sequence's last real step. With spec.readout = 'attention'
+ *   each of those K steps first attends over the top layer's h_0..h_t (../models/attention.ts).
  * - loss: computed in TypeScript (../loss.ts) from the outputs, the same for every engine; the engine
  *   receives dLoss/dOutputs (K, B, O) and back-propagates it through time.
  */
 
 export type CellKind = 'rwa' | 'lstm' | 'gru' | 'rda';
 export const CELL_KINDS: readonly CellKind[] = ['rwa', 'lstm', 'gru', 'rda'];
+
+/** How the top layer's states become outputs: y = W_o h_t, or Luong attention over h_1..h_t (../models/attention.ts). */
+export type Readout = 'linear' | 'attention';
+
+/** What a run trains (RunConfig.model): a cell with the linear readout, or a cell plus an attention readout. */
+export type ModelKind = CellKind | 'lstm-attention';
+export const MODEL_KINDS: readonly ModelKind[] = [...CELL_KINDS, 'lstm-attention'];
+
+/** The cell and readout a model kind stands for. */
+export function modelParts(kind: ModelKind): { cell: CellKind; readout: Readout } {
+  return kind === 'lstm-attention' ? { cell: 'lstm', readout: 'attention' } : { cell: kind, readout: 'linear' };
+}
 
 export type EngineName = 'native' | 'tfjs';
 
@@ -35,6 +48,8 @@ export interface ModelSpec {
   outputSize: number;
   /** K: the readout is applied at the last K time steps. */
   outputSteps: number;
+  /** Default 'linear'. */
+  readout?: Readout;
 }
 
 export interface SequenceBatch {

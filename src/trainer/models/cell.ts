@@ -1,6 +1,6 @@
 /**
  * The cell contract shared by rwa.ts, lstm.ts, gru.ts and rda.ts, and the network built from it: layers stacked,
- * state frozen where the mask is 0, readout y = h Wo + bo at the last K steps. Plain TensorFlow.js ops,
+ * state frozen where the mask is 0, readout y = h Wo + bo at the last K steps (or ./attention.ts). Plain TensorFlow.js ops,
  * so tf.grads of networkForward is the autodiff reference for the engines' hand-written backward pass.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,6 +10,7 @@ import { rwaCell, rwaNaiveCell, type RwaWeights } from './rwa.js';
 import { lstmCell, type LstmWeights } from './lstm.js';
 import { gruCell, type GruWeights } from './gru.js';
 import { rdaCell, rdaNaiveCell, type RdaWeights } from './rda.js';
+import { attentionReadout, type AttentionWeights } from './attention.js';
 
 /** One step: x_t (B, I) and the states at t-1 give h_t (B, N) and the states at t (state 0 is h). */
 export type StepFn = (x: tf.Tensor, states: tf.Tensor[]) => [tf.Tensor, tf.Tensor[]];
@@ -86,6 +87,10 @@ export function networkForward(
     inputs = hs;
   }
   const K = spec.outputSteps;
+  if (spec.readout === 'attention') {
+    const w = Object.fromEntries(['Wa', 'Wc', 'bc', 'Wo', 'bo'].map((k) => [k, named.get(`out.${k}`)]));
+    return { outputs: attentionReadout(inputs, masks, w as unknown as AttentionWeights, K), hidden: inputs };
+  }
   const top = tf.concat(inputs.slice(inputs.length - K), 0); // (K*B, N)
   const outputs = tf.add(tf.matMul(top, named.get('out.Wo') as tf.Tensor2D), named.get('out.bo')!) as tf.Tensor2D;
   return { outputs, hidden: inputs };

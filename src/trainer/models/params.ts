@@ -10,11 +10,12 @@
  *         h~ = tanh(Wh [x_t, r*h_{t-1}] + bh), h_t = (1-z)*h_{t-1} + z*h~
  *   rda : Wu (I, N), bu (N), Wg (I+N, N), bg (N), Wa (I+N, N), Wgamma (I+N, N), bgamma (N), s (N)
  *         RWA plus the discount gamma = sigmoid([x_t, h_{t-1}] Wgamma + bgamma) (Maginnis & Richemond); see rda.ts
- * then the readout: Wo (N, O), bo (O).
+ * then the readout: with spec.readout = 'attention' first Wa (N, N), Wc (2N, N) (rows 0..N-1 multiply the
+ * context c_t, rows N..2N-1 multiply h_t), bc (N) (./attention.ts); then Wo (N, O), bo (O).
  *
  * Initialisation (Ostmeyer & Cowell): s ~ N(0,1); recurrent matrices ~ U(+-sqrt(6/(I+2N)));
- * Wu ~ U(+-sqrt(6/(I+N))); Wo ~ U(+-sqrt(6/(N+O))); biases 0 except the LSTM forget bias, 1, and RDA's
- * bgamma, 1: the discount gate plays the forget gate's role, and the same convention (gamma = sigmoid(1) ~ 0.73
+ * Wu ~ U(+-sqrt(6/(I+N))); Wo, Wa, Wc ~ U(+-sqrt(6/(fan_in+fan_out))); biases 0 except the LSTM forget bias, 1,
+ * and RDA's bgamma, 1: the discount gate plays the forget gate's role, and the same convention (gamma = sigmoid(1) ~ 0.73
  * at the start) lets early training keep a useful memory instead of halving it every step; the RDA paper's
  * setting for this bias was not found, so this is our choice, not the paper's.
  */
@@ -89,6 +90,11 @@ export function paramLayout(spec: ModelSpec): ParamLayout {
         add(l, 'bh', [N], { kind: 'zeros' });
         break;
     }
+  }
+  if (spec.readout === 'attention') {
+    add('out', 'Wa', [N, N], glorot(N, N));
+    add('out', 'Wc', [2 * N, N], glorot(2 * N, N));
+    add('out', 'bc', [N], { kind: 'zeros' });
   }
   add('out', 'Wo', [N, spec.outputSize], glorot(N, spec.outputSize));
   add('out', 'bo', [spec.outputSize], { kind: 'zeros' });

@@ -42,18 +42,48 @@ export function referenceForward(
   const Wo = tensor(params, layout, 'out.Wo');
   const bo = tensor(params, layout, 'out.bo');
   const top = hidden[hidden.length - 1]!;
+  const attend = spec.readout === 'attention' ? attention(spec, params, layout, batch, top) : undefined;
   const outputs = new Float64Array(K * B * O);
   for (let k = 0; k < K; k++) {
     const t = T - K + k;
     for (let b = 0; b < B; b++) {
+      const h = attend ? attend(t, b) : top.subarray((t * B + b) * N, (t * B + b + 1) * N);
       for (let o = 0; o < O; o++) {
         let y = bo[o]!;
-        for (let j = 0; j < N; j++) y += top[(t * B + b) * N + j]! * Wo[j * O + o]!;
+        for (let j = 0; j < N; j++) y += h[j]! * Wo[j * O + o]!;
         outputs[(k * B + b) * O + o] = y;
       }
     }
   }
   return { outputs, hidden };
+}
+
+/** ./attention.ts in loops: returns (t, b) => hTilde_t (N) of sequence b, to be read out by Wo, bo. */
+function attention(
+  spec: ModelSpec,
+  params: ArrayLike<number>,
+  layout: ParamLayout,
+  batch: SequenceBatch,
+  top: Float64Array,
+): (t: number, b: number) => Float64Array {
+  const N = spec.units;
+  const B = batch.batchSize;
+  const [Wa, Wc, bc] = ['out.Wa', 'out.Wc', 'out.bc'].map((name) => tensor(params, layout, name)) as Float64Array[];
+  const h = (s: number, b: number) => top.subarray((s * B + b) * N, (s * B + b + 1) * N);
+  return (t, b) => {
+    const q = affine(h(t, b), Wa!, N, 0, N); // h_t^T Wa
+    const keys: number[] = [];
+    for (let s = 0; s <= t; s++) if (!batch.mask || batch.mask[s * B + b]! !== 0) keys.push(s);
+    const scores = keys.map((s) => q.reduce((acc, v, j) => acc + v * h(s, b)[j]!, 0));
+    const max = Math.max(...scores);
+    const e = scores.map((v) => Math.exp(v - max));
+    const sum = e.reduce((a, v) => a + v, 0);
+    const c = new Float64Array(N); // stays 0 for a sequence of length 0
+    keys.forEach((s, i) => {
+      for (let j = 0; j < N; j++) c[j] = c[j]! + (e[i]! / sum) * h(s, b)[j]!;
+    });
+    return affine(concat(c, h(t, b)), Wc!, N, 0, N, bc).map(Math.tanh);
+  };
 }
 
 function tensor(params: ArrayLike<number>, layout: ParamLayout, name: string): Float64Array {

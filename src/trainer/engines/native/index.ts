@@ -61,7 +61,16 @@ export interface NativeAddon {
     ldc: number,
     threads: number,
   ): void;
-  createModel(cell: string, F: number, N: number, L: number, O: number, K: number, threads: number): NativeHandle;
+  createModel(
+    cell: string,
+    F: number,
+    N: number,
+    L: number,
+    O: number,
+    K: number,
+    threads: number,
+    readout?: 'linear' | 'attention',
+  ): NativeHandle;
   paramCount(model: NativeHandle): number;
   setParams(model: NativeHandle, params: Float32Array): void;
   getParams(model: NativeHandle): Float32Array;
@@ -157,6 +166,7 @@ class NativeEngine implements Engine {
       spec.outputSize,
       spec.outputSteps,
       this.threads,
+      spec.readout ?? 'linear',
     );
     if (a.paramCount(handle) !== total) {
       a.dispose(handle);

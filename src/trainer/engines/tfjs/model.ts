@@ -20,6 +20,8 @@ import type {
 } from '../engine.js';
 import { paramLayout, type ParamLayout } from '../../models/params.js';
 import { splitParams } from '../../models/cell.js';
+import { attentionForward, type AttentionCache, type AttentionWeights } from '../../models/attention.js';
+import { attentionBackward } from './attention.js';
 import { FUSED_CELLS, makeKernels, type FusedCell, type Kernels, type LayerWeights } from './cells.js';
 
 export interface TfjsModelOptions {
@@ -45,6 +47,8 @@ interface Tape {
   masks?: tf.Tensor2D[];
   /** The top layer's h at the readout steps, (K*B, N). */
   top: tf.Tensor2D;
+  /** The attention readout's intermediates (owned), when the model has one. */
+  attention?: AttentionCache;
   T: number;
   B: number;
 }
@@ -60,7 +64,8 @@ export class TfjsModel implements TrainableModel {
   private v: tf.Tensor1D;
   private adamSteps = 0;
   private grads: tf.Tensor1D | undefined;
-  private weights: { layers: LayerWeights[]; Wo: tf.Tensor2D; WoT: tf.Tensor2D; bo: tf.Tensor1D } | undefined;
+  private weights:
+    { layers: LayerWeights[]; Wo: tf.Tensor2D; WoT: tf.Tensor2D; bo: tf.Tensor1D; head?: AttentionWeights } | undefined;
   private weightTensors: tf.Tensor[] = [];
   private tape: Tape | undefined;
 
@@ -152,7 +157,14 @@ export class TfjsModel implements TrainableModel {
     const xs = inputs;
 
     const top = tf.concat(xs.slice(T - K), 0); // (K*B, N)
-    const y = tf.tidy(() => tf.add(tf.matMul(top, w.Wo), w.bo)); // (K*B, O)
+    let attention: AttentionCache | undefined;
+    let y: tf.Tensor2D; // (K*B, O)
+    if (w.head) {
+      ({ y, cache: attention } = attentionForward(xs, masks, w.head, K));
+      if (!training) tf.dispose(Object.values(attention));
+    } else {
+      y = tf.tidy(() => tf.add(tf.matMul(top, w.Wo), w.bo));
+    }
     const outputs = y.dataSync() as Float32Array;
     y.dispose();
     if (outputs.length !== K * B * O) throw new Error('internal: readout has the wrong size');
@@ -166,7 +178,7 @@ export class TfjsModel implements TrainableModel {
     }
 
     if (training) {
-      this.tape = { layers, masks, top, T, B };
+      this.tape = { layers, masks, top, attention, T, B };
     } else {
       tf.dispose([top, ...xs]);
       if (masks) tf.dispose(masks);
@@ -185,18 +197,25 @@ export class TfjsModel implements TrainableModel {
     const w = this.prepareWeights();
     const grads = new Map<string, tf.Tensor>();
 
-    // Readout: y = top Wo + bo.
     const dY = tf.tensor2d(dOutputs, [K * B, O]);
-    grads.set(
-      'out.Wo',
-      tf.tidy(() => tf.matMul(tf.transpose(tape.top), dY)),
-    ); // (N, O)
-    grads.set('out.bo', tf.sum(dY, 0)); // (O)
-    const dTop = tf.tidy(() => tf.split(tf.matMul(dY, w.WoT), K, 0) as tf.Tensor2D[]); // K x (B, N)
-    dY.dispose();
     // dh_t arriving from outside the layer: the readout for the top layer, the layer above for the rest.
     let ext: (tf.Tensor2D | undefined)[] = new Array(T).fill(undefined);
-    dTop.forEach((d, k) => (ext[T - K + k] = d));
+    if (w.head) {
+      // The attention readout sends a gradient to every step's h_t.
+      const head = attentionBackward(w.head, tape.attention!, dY);
+      for (const [key, g] of Object.entries(head.grads)) grads.set(`out.${key}`, g);
+      ext = head.dHs;
+    } else {
+      // Readout: y = top Wo + bo.
+      grads.set(
+        'out.Wo',
+        tf.tidy(() => tf.matMul(tf.transpose(tape.top), dY)),
+      ); // (N, O)
+      grads.set('out.bo', tf.sum(dY, 0)); // (O)
+      const dTop = tf.tidy(() => tf.split(tf.matMul(dY, w.WoT), K, 0) as tf.Tensor2D[]); // K x (B, N)
+      dTop.forEach((d, k) => (ext[T - K + k] = d));
+    }
+    dY.dispose();
 
     for (let l = L - 1; l >= 0; l--) {
       ext = this.layerBackward(l, w.layers[l]!, tape, ext, l > 0, grads);
@@ -425,7 +444,12 @@ export class TfjsModel implements TrainableModel {
         layers.push(lw);
       }
       const Wo = named.get('out.Wo') as tf.Tensor2D;
-      return { layers, Wo, WoT: keep(tf.transpose(Wo)), bo: named.get('out.bo') as tf.Tensor1D };
+      const bo = named.get('out.bo') as tf.Tensor1D;
+      const head =
+        spec.readout === 'attention'
+          ? ({ Wa: named.get('out.Wa'), Wc: named.get('out.Wc'), bc: named.get('out.bc'), Wo, bo } as AttentionWeights)
+          : undefined;
+      return { layers, Wo, WoT: keep(tf.transpose(Wo)), bo, head };
     });
     this.weightTensors = created;
     this.weights = weights;
@@ -450,6 +474,7 @@ export class TfjsModel implements TrainableModel {
     tf.dispose(tape.layers[0]?.xs ?? []);
     tf.dispose(tape.masks ?? []);
     tape.top.dispose();
+    if (tape.attention) tf.dispose(Object.values(tape.attention));
   }
 }
 
@@ -470,6 +495,8 @@ function describe(spec: ModelSpec): string {
 function validateSpec(spec: ModelSpec): void {
   if (!(spec.cell in FUSED_CELLS))
     throw new Error(`unknown cell ${String(spec.cell)}; expected one of ${Object.keys(FUSED_CELLS).join(', ')}`);
+  if (![undefined, 'linear', 'attention'].includes(spec.readout))
+    throw new Error(`unknown readout ${String(spec.readout)}; expected linear or attention`);
   for (const key of ['inputSize', 'units', 'layers', 'outputSize', 'outputSteps'] as const) {
     const v = spec[key];
     if (!(Number.isInteger(v) && v >= 1)) throw new Error(`model spec: ${key} must be a positive integer, got ${v}`);

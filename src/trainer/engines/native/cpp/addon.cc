@@ -8,7 +8,7 @@
 //   setIsa('auto' | 'portable' | 'avx2-fma' | 'avx512')                                   (tests)
 //   mathApply(fn: 'exp'|'tanh'|'sigmoid', impl: 'auto'|'portable'|'avx2-fma'|'avx512', src, dst)  (tests)
 //   sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threads)          (tests, bench)
-//   createModel(cell, F, N, L, O, K, threads) -> handle
+//   createModel(cell, F, N, L, O, K, threads, readout?: 'linear' | 'attention') -> handle
 //   paramCount(handle), setParams(handle, p), getParams(handle),
 //   forward(handle, x, mask|null, T, B, training, capture: Int32Array|null) -> [outputs, hidden|null]
 //   backward(handle, dY), gradients(handle), adam(handle, lr, beta1, beta2, eps, clipNorm|undefined) -> norm
@@ -300,7 +300,11 @@ napi_value js_create_model(Args& a) {
   s.O = a.integer(4, "outputSize", 1, 1L << 20);
   s.K = a.integer(5, "outputSteps", 1, kMaxDim);
   int threads = static_cast<int>(a.integer(6, "threads", 1, 256));
-  double approx = 0;
+  const std::string readout = a.nullish(7) ? "linear" : a.string(7, "readout");
+  if (readout != "linear" && readout != "attention")
+    range_error("readout must be 'linear' or 'attention', got '" + readout + "'");
+  s.attention = readout == "attention";
+  double approx = s.attention ? 3.0 * s.N * s.N : 0;
   for (long l = 0; l < s.L; l++) approx += (static_cast<double>(l == 0 ? s.F : s.N) + s.N) * 4.0 * s.N + 4.0 * s.N;
   approx += static_cast<double>(s.N) * s.O + s.O;
   if (approx > 1e9) range_error("model too large: about " + std::to_string(approx) + " parameters");
@@ -336,7 +340,7 @@ napi_value js_forward(Args& a) {
   const rwa::Spec& s = m->spec;
   if (s.K > T) range_error("steps (" + std::to_string(T) + ") must be >= the model's outputSteps (" +
                            std::to_string(s.K) + ")");
-  double work = static_cast<double>(T) * B * (s.N * 8.0 * s.L + s.F);
+  double work = static_cast<double>(T) * B * (s.N * 8.0 * s.L + s.F + (s.attention ? s.K + s.N : 0));
   if (work > kMaxElements) range_error("steps x batchSize is too large for this model");
   const float* x = a.f32(1, "x", static_cast<double>(T) * B * s.F);
   const float* mask = a.nullish(2) ? nullptr : a.f32(2, "mask", static_cast<double>(T) * B);

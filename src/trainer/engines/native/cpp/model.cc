@@ -39,7 +39,7 @@ long param_count(const Spec& s) {
       case Cell::Rda: total += I * N + N + 3 * (I + N) * N + 2 * N + N; break;
     }
   }
-  return total + s.N * s.O + s.O;
+  return total + (s.attention ? attention_param_count(s.N) : 0) + s.N * s.O + s.O;
 }
 
 Model::Model(const Spec& sp, int nthreads) : spec(sp), threads(nthreads), P(param_count(sp)) {
@@ -124,6 +124,7 @@ void Model::allocate(long T, long B, bool training) {
     }
   }
   ensure(hk, spec.K * B * N);
+  if (spec.attention && !training) ensure(att.hall, T * B * N);
   if (training) ensure(dhk, spec.K * B * N);
   for (auto& t : tmp) ensure(t, 4 * gmax + 16);
 }
@@ -185,17 +186,22 @@ void Model::forward(const float* x, const float* maskIn, long T, long B, bool tr
       const float* htop = layers[L - 1].hs.data() + slot(t + 1) * B * N;
       if (t >= T - K)
         std::memcpy(hk.data() + ((t - (T - K)) * B + b0) * N, htop + b0 * N, (b1 - b0) * N * sizeof(float));
+      if (spec.attention && !training)
+        std::memcpy(att.hall.data() + (t * B + b0) * N, htop + b0 * N, (b1 - b0) * N * sizeof(float));
       for (const auto& c : capture)
         if (c.first >= b0 && c.first < b1)
           std::memcpy(hidden + (c.second * T + t) * N, htop + c.first * N, N * sizeof(float));
     }
   });
+  trained_ = training;
+  // The top layer's h_t at slot t + 1 of its hs while training.
+  if (spec.attention)
+    return attention_forward(*this, training ? layers[L - 1].hs.data() + B * N : att.hall.data(), outputs);
   // readout y = h Wo + bo at the last K steps: (K*B, N) x (N, O)
   const float* Wo = params.data() + (P - N * O - O);
   const float* bo = Wo + N * O;
   for (long r = 0; r < K * B; r++) std::memcpy(outputs + r * O, bo, O * sizeof(float));
   gemm::sgemm(false, false, K * B, O, N, 1.0f, hk.data(), N, Wo, O, 1.0f, outputs, O, threads);
-  trained_ = training;
 }
 
 void Model::backward(const float* dY) {
@@ -206,10 +212,14 @@ void Model::backward(const float* dY) {
   const float* Wo = params.data() + (P - N * O - O);
   float* dWo = grads.data() + (P - N * O - O);
   float* dbo = dWo + N * O;
-  gemm::sgemm(true, false, N, O, K * B, 1.0f, hk.data(), N, dY, O, 0.0f, dWo, O, threads);
-  for (long r = 0; r < K * B; r++)
-    for (long o = 0; o < O; o++) dbo[o] += dY[r * O + o];
-  gemm::sgemm(false, true, K * B, N, O, 1.0f, dY, O, Wo, O, 0.0f, dhk.data(), N, threads);
+  if (spec.attention) {
+    attention_backward(*this, layers[L - 1].hs.data() + B * N, dY);
+  } else {
+    gemm::sgemm(true, false, N, O, K * B, 1.0f, hk.data(), N, dY, O, 0.0f, dWo, O, threads);
+    for (long r = 0; r < K * B; r++)
+      for (long o = 0; o < O; o++) dbo[o] += dY[r * O + o];
+    gemm::sgemm(false, true, K * B, N, O, 1.0f, dY, O, Wo, O, 0.0f, dhk.data(), N, threads);
+  }
   for (auto& Ly : layers) {
     std::fill(Ly.dhc.begin(), Ly.dhc.begin() + B * N, 0.0f);
     std::fill(Ly.c1.begin(), Ly.c1.begin() + B * N, 0.0f);
@@ -229,7 +239,8 @@ void Model::backward(const float* dY) {
         for (long l = L - 1; l >= 0; l--) {
           const float* ext = nullptr;
           if (l == L - 1) {
-            if (t >= T - K) ext = dhk.data() + (t - (T - K)) * B * N;
+            if (spec.attention) ext = att.dH.data() + t * B * N;
+            else if (t >= T - K) ext = dhk.data() + (t - (T - K)) * B * N;
           } else {
             ext = layers[l + 1].dx.data();
           }

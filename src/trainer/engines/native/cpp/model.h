@@ -26,6 +26,7 @@ enum class Cell { Rwa = 0, Lstm = 1, Gru = 2, Rda = 3 };
 struct Spec {
   Cell cell;
   long F, N, L, O, K;
+  bool attention = false;  // readout: attention over the top layer's h_s (attention.cc), else y = h Wo + bo
 };
 
 // Parameter count of the flat layout (params.ts); -1 if it overflows.
@@ -49,6 +50,13 @@ struct Layer {
   std::vector<float> dxh, dxh2;      // (B, Wb)
   std::vector<float> dx;             // (B, I): dL/dx_t handed to the layer below
   std::vector<float> dp;             // (chunk steps * B, G)
+};
+
+// The attention readout's stored activations and gradients (attention.cc); R = K*B query rows, k-major.
+struct Attention {
+  std::vector<float> hall;            // (T, B, N) top-layer h_t, evaluation forwards only (training reads hs)
+  std::vector<float> q, alpha, ch, ht;  // (R, N) h_t^T Wa, (R, T) weights, (R, 2N) [c_t, h_t], (R, N) hTilde
+  std::vector<float> da, dch, dq, dH;   // (R, N), (R, 2N), (R, N), and dL/dh_s (T, B, N) for the top layer
 };
 
 // A large product job of the weight-gradient phase: C (M x Ncols) += A^T B, A is (rows x M).
@@ -97,6 +105,7 @@ class Model {
   const float* xin = nullptr;   // layer-0 input of the current forward
   bool has_mask = false;
   std::vector<float> hk, dhk;   // top-layer h at the last K steps, and its gradient (K, B, N)
+  Attention att;
   std::vector<std::vector<float>> tmp;  // per-thread scratch
   long slot(long t) const { return training_ ? t : (t & 1); }
   bool live(long t, long b) const { return !has_mask || mask_ptr_[t * B_ + b] != 0.0f; }
@@ -117,5 +126,10 @@ void cell_backward_step(Model& M, int l, long t, long t0, long b0, long b1, cons
 void cell_grad_jobs(Model& M, int l, long t0, long t1, std::vector<GradJob>& jobs, std::vector<BiasJob>& bias);
 void cell_finish_backward(Model& M, int l);
 long cell_stored_width(Cell cell, long N, int array);  // columns of st[array] (0: unused)
+
+// The attention readout (attention.cc). H: the top layer's h_0..h_{T-1}, (T, B, N).
+long attention_param_count(long N);
+void attention_forward(Model& M, const float* H, float* outputs);
+void attention_backward(Model& M, const float* H, const float* dY);  // fills grads of the head and att.dH
 
 }  // namespace rwa

@@ -8,7 +8,7 @@
  *   npm run bench:train -- --models rwa --T 100 --steps 3  # a quick run
  *   node dist/scripts/bench-train.js --no-tfjs --no-peer --json bench.json
  *
- * Flags: --models rwa,lstm,gru,rda  --T 100,1000  --steps N (timed steps, default 5; tfjs runs at most 2 at
+ * Flags: --models rwa,lstm,gru,rda,lstm-attention  --T 100,1000  --steps N (timed steps, default 5; tfjs runs at most 2 at
  * T >= 1000)  --warmup N (default 1)  --threads 1,2 (native thread counts; default 1 and all cores)
  * --no-tfjs  --no-peer  --peer-dir DIR  --json FILE.
  * The machine may be shared: compare ratios measured in the same run, not absolute times. CPU time is
@@ -20,7 +20,14 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { DEFAULT_ADAM, type CellKind, type Engine, type ModelSpec } from '../src/trainer/engines/engine.js';
+import {
+  DEFAULT_ADAM,
+  MODEL_KINDS,
+  modelParts,
+  type Engine,
+  type ModelKind,
+  type ModelSpec,
+} from '../src/trainer/engines/engine.js';
 import { loadNativeAddon, loadNativeEngine } from '../src/trainer/engines/native/index.js';
 import { initParams } from '../src/trainer/models/params.js';
 import { Rng } from '../src/trainer/random.js';
@@ -30,7 +37,7 @@ const N = 250;
 const F = 2;
 
 interface Options {
-  models: CellKind[];
+  models: ModelKind[];
   T: number[];
   steps: number;
   warmup: number;
@@ -69,8 +76,9 @@ function parseArgs(argv: string[]): Options {
     switch (flag) {
       case '--models':
         o.models = list(next(), flag).map((m) => {
-          if (!['rwa', 'lstm', 'gru', 'rda'].includes(m)) throw new Error(`--models: unknown model '${m}'`);
-          return m as CellKind;
+          if (!(MODEL_KINDS as readonly string[]).includes(m))
+            throw new Error(`--models: unknown model '${m}'; known: ${MODEL_KINDS.join(', ')}`);
+          return m as ModelKind;
         });
         break;
       case '--T':
@@ -104,9 +112,12 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** Matrix-product FLOPs of one training step: forward, input gradient and weight gradient, 2*B*(F+N)*G*T each. */
-function stepFlops(cell: CellKind, T: number): number {
-  const G = { rwa: 2 * N, lstm: 4 * N, gru: 3 * N, rda: 3 * N }[cell];
+/**
+ * Matrix-product FLOPs of one training step: forward, input gradient and weight gradient, 2*B*(F+N)*G*T each
+ * (the cell's; an attention readout at K = 1 adds O(B*T*N), negligible).
+ */
+function stepFlops(model: ModelKind, T: number): number {
+  const G = { rwa: 2 * N, lstm: 4 * N, gru: 3 * N, rda: 3 * N }[modelParts(model).cell];
   return 3 * 2 * B * (F + N) * G * T;
 }
 
@@ -116,14 +127,15 @@ interface StepTiming {
   min: number;
 }
 
-function timeSteps(engine: Engine, cell: CellKind, T: number, steps: number, warmup: number): StepTiming {
-  const spec: ModelSpec = { cell, inputSize: F, units: N, layers: 1, outputSize: 1, outputSteps: 1 };
+function timeSteps(engine: Engine, model: ModelKind, T: number, steps: number, warmup: number): StepTiming {
+  const { cell, readout } = modelParts(model);
+  const spec: ModelSpec = { cell, readout, inputSize: F, units: N, layers: 1, outputSize: 1, outputSteps: 1 };
   const rng = new Rng(1);
   const x = new Float32Array(T * B * F);
   for (let i = 0; i < x.length; i += 2) [x[i], x[i + 1]] = [rng.uniform(), rng.uniform() < 2 / T ? 1 : 0];
   const batch = { steps: T, batchSize: B, x };
   const dY = new Float32Array(B).map(() => rng.range(-1, 1) / B);
-  const model = engine.createModel(spec, initParams(spec, 1));
+  const net = engine.createModel(spec, initParams(spec, 1));
   const wall: number[] = [];
   const cpu: number[] = [];
   const cpuMs = () => {
@@ -133,15 +145,15 @@ function timeSteps(engine: Engine, cell: CellKind, T: number, steps: number, war
   for (let s = 0; s < warmup + steps; s++) {
     const c0 = cpuMs();
     const t0 = performance.now();
-    model.forward(batch);
-    model.backward(dY);
-    model.adamStep(DEFAULT_ADAM);
+    net.forward(batch);
+    net.backward(dY);
+    net.adamStep(DEFAULT_ADAM);
     if (s >= warmup) {
       wall.push(performance.now() - t0);
       cpu.push(cpuMs() - c0);
     }
   }
-  model.dispose();
+  net.dispose();
   return { ms: median(wall), cpuMs: median(cpu), min: Math.min(...wall) };
 }
 
@@ -153,11 +165,11 @@ function median(v: number[]): number {
 /** The peer's median ms per step, or why it could not run. */
 function peerStep(
   o: Options,
-  cell: CellKind,
+  cell: ModelKind,
   T: number,
   threads: number,
 ): { ms: number; min: number } | { error: string } {
-  if (cell === 'gru' || cell === 'rda') return { error: `the peer has no ${cell.toUpperCase()}` };
+  if (cell !== 'rwa' && cell !== 'lstm') return { error: `the peer has no ${cell.toUpperCase()}` };
   const steps = T >= 1000 ? Math.max(2, Math.min(o.steps, 5)) : Math.max(5, o.steps);
   const run = spawnSync(
     '/usr/bin/python3',

@@ -9,6 +9,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { parseReproduceArgs } from '../src/reproduce/cli.js';
+import { planGrid } from '../src/reproduce/grid.js';
+import { parseTrainArgs } from '../src/trainer/cli/train.js';
 import { RunConfigError, resolveRunConfig } from '../src/trainer/config.js';
 import { MODEL_KINDS, type Engine, type ModelSpec, type SequenceBatch } from '../src/trainer/engines/engine.js';
 import { selectEngine } from '../src/trainer/engines/index.js';
@@ -272,6 +275,19 @@ describe('lstm-attention: runs', () => {
     );
   });
 
+  it('is a model choice of rwa-lab train and rwa-lab reproduce', () => {
+    const train = parseTrainArgs(['--task', 'adding', '--compare', 'lstm,lstm-attention']);
+    assert.ok(train !== 'help');
+    assert.deepEqual(
+      train.configs.map((c) => c.model),
+      ['lstm', 'lstm-attention'],
+    );
+    const reproduce = parseReproduceArgs(['--models', 'rwa,lstm-attention']);
+    assert.ok(reproduce !== 'help');
+    assert.deepEqual(reproduce.models, ['rwa', 'lstm-attention']);
+    assert.ok(planGrid({ scale: 'quick', tasks: ['reber'], models: reproduce.models }).length > 0);
+  });
+
   it('a bad model name is rejected, naming the value and every choice', () => {
     assert.throws(
       () => resolveRunConfig({ task: 'adding', model: 'lstm-attn' }),
@@ -298,6 +314,6 @@ describe('lstm-attention: runs', () => {
     assert.equal(result.status, 'SUCCEEDED');
     const test = recorder.series('loss', 'TEST');
     assert.ok(test[0]!.value > 0.05, `untrained, near the constant predictor's ~0.167: ${test[0]!.value}`);
-    assert.ok(result.lastTest!.loss < 0.02, `test MSE after 1200 steps: ${result.lastTest!.loss}`);
+    assert.ok(result.lastTest!.loss < 0.01, `test MSE after 1200 steps: ${result.lastTest!.loss}`); // measured 0.0024 (lstm: 0.012)
   });
 });

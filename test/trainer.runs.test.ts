@@ -87,7 +87,10 @@ test('CLI flags: bad values are rejected naming the flag, the value and the allo
   const bad: [string[], RegExp][] = [
     [['--task', 'adding', '--length', '1'], /--length: task adding: length must be an integer in 2\.\.100000; got "1"/],
     [['--task', 'sorting'], /--task: task must be one of adding, copy, length, reber, mnist; got "sorting"/],
-    [['--task', 'adding', '--model', 'transformer'], /--model: model must be one of rwa, lstm, gru; got "transformer"/],
+    [
+      ['--task', 'adding', '--model', 'transformer'],
+      /--model: model must be one of rwa, lstm, gru, .*lstm-attention; got "transformer"/,
+    ],
     [['--task', 'adding', '--lr', '2'], /--lr: learningRate must be a number in \(0, 1\]; got "2"/],
     [['--task', 'adding', '--compare', 'rwa,rwa'], /list each model once/],
     [['--task', 'adding', '--units=-3'], /--units: units must be an integer in 1\.\.4096/],

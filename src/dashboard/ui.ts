@@ -30,7 +30,13 @@ export function notice(kind: 'empty' | 'loading' | 'error', title: string, ...bo
   );
 }
 
-export const MODEL_NAMES: Record<string, string> = { rwa: 'RWA', lstm: 'LSTM', gru: 'GRU', rda: 'RDA' };
+export const MODEL_NAMES: Record<string, string> = {
+  rwa: 'RWA',
+  lstm: 'LSTM',
+  gru: 'GRU',
+  rda: 'RDA',
+  'lstm-attention': 'LSTM+attention',
+};
 export const modelName = (m: string) => MODEL_NAMES[m] ?? m;
 
 /** "#12 RWA" for our runs, "paper RWA" for imported logs. */

@@ -5,7 +5,7 @@
  * other settings). Pure: no database, no files.
  */
 import type { RunConfig } from '../trainer/config.js';
-import { CELL_KINDS, type CellKind } from '../trainer/engines/engine.js';
+import { MODEL_KINDS, type ModelKind } from '../trainer/engines/engine.js';
 import { paramLayout } from '../trainer/models/params.js';
 import { createTask, TASKS } from '../trainer/tasks/index.js';
 import type { OptionSpec, TaskName, TaskOptions } from '../trainer/tasks/task.js';
@@ -134,7 +134,7 @@ function thresholdFor(task: string, paper: PaperRow | undefined): Threshold | un
 
 /** Parameter count of a run's model: cells and readout, from the shared parameter layout. */
 export function parameterCount(run: RunRecord): number | null {
-  if (!(CELL_KINDS as readonly string[]).includes(run.model)) return null;
+  if (!(MODEL_KINDS as readonly string[]).includes(run.model)) return null;
   try {
     const config = run.config as unknown as RunConfig;
     const options = taskOptionsOf(run) as TaskOptions;
@@ -144,7 +144,7 @@ export function parameterCount(run: RunRecord): number | null {
         ? { inputSize: 1, outputSize: 10, outputSteps: 1 }
         : createTask(run.task as TaskName, options, 0);
     const spec = modelSpecFor(
-      { ...config, model: run.model as CellKind, layers: run.layers, units: run.units },
+      { ...config, model: run.model as ModelKind, layers: run.layers, units: run.units },
       task as never,
     );
     return paramLayout(spec).total;

@@ -18,7 +18,7 @@ import { RwaLabError } from '../server/errors.js';
 import { enqueueRuns, RunQueue } from '../server/queue/queue.js';
 import { RunWorker } from '../server/queue/worker.js';
 import { RunConfigError, type RunConfigInput } from '../trainer/config.js';
-import { CELL_KINDS, type CellKind } from '../trainer/engines/engine.js';
+import { MODEL_KINDS, type ModelKind } from '../trainer/engines/engine.js';
 import { createRun } from '../trainer/runs.js';
 import type { ProgressRecord } from '../trainer/recorder.js';
 import { loadRuns } from '../report/data.js';
@@ -44,7 +44,7 @@ export const USAGE = `usage: rwa-lab reproduce [--scale quick|paper] [--tasks LI
   --tasks LIST              comma-separated, default all: ${GRID_TASKS.join(', ')}
                             (adding, copy and length each run T=100 and T=1000)
   --lengths LIST            only these T for adding, copy and length: ${GRID_LENGTHS.join(', ')} (default both)
-  --models LIST             comma-separated, default ${DEFAULT_MODELS.join(',')}; known: ${CELL_KINDS.join(', ')}
+  --models LIST             comma-separated, default ${DEFAULT_MODELS.join(',')}; known: ${MODEL_KINDS.join(', ')}
   --layers LIST             stacked layers, every model once per entry, e.g. 1,2,3 (default 1, the paper's; 1..8)
   --units N                 units of every run instead of the scale's (1..4096), e.g. 64 for a cheap grid
   --seeds N                 runs per task setting, model and layer count, seeds 1..N (default 1; 1..20)
@@ -61,7 +61,7 @@ export class CliError extends Error {}
 export interface ParsedReproduce {
   scale: Scale;
   tasks: GridTask[];
-  models: CellKind[];
+  models: ModelKind[];
   layers: number[];
   lengths: number[];
   units?: number;
@@ -126,7 +126,7 @@ export function parseReproduceArgs(argv: string[]): ParsedReproduce | 'help' {
   return {
     scale: scale as Scale,
     tasks: str('tasks') === undefined ? [...GRID_TASKS] : list('tasks', str('tasks')!, GRID_TASKS),
-    models: str('models') === undefined ? [...DEFAULT_MODELS] : list('models', str('models')!, CELL_KINDS),
+    models: str('models') === undefined ? [...DEFAULT_MODELS] : list('models', str('models')!, MODEL_KINDS),
     layers,
     lengths,
     ...(unitsRaw === undefined ? {} : { units: Number(unitsRaw) }),

@@ -6,7 +6,7 @@
  */
 import { ApiError, Q, type Run } from '../api.js';
 import type { Store } from '../store.js';
-import { el } from '../ui.js';
+import { el, modelName } from '../ui.js';
 import { DEMO, TASKS_WITH_LENGTH, validateLaunch, type LaunchInput } from '../launch-input.js';
 
 function mutationInput(input: LaunchInput) {
@@ -68,12 +68,12 @@ export function launchView(root: HTMLElement, store: Store) {
   const models = el(
     'div',
     { class: 'checks', role: 'group', 'aria-label': 'Models' },
-    ...['rwa', 'lstm', 'gru', 'rda'].map((m) =>
+    ...['rwa', 'lstm', 'gru', 'rda', 'lstm-attention'].map((m) =>
       el(
         'label',
         {},
         el('input', { type: 'checkbox', name: 'models', value: m, checked: m === 'rwa' || m === 'lstm' }),
-        ` ${m.toUpperCase()}`,
+        ` ${modelName(m)}`,
       ),
     ),
   );

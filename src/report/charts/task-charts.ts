@@ -15,7 +15,13 @@ export interface ChartFile {
   svg: string;
 }
 
-const MODEL_COLOURS: Record<string, string> = { rwa: '#d62728', lstm: '#1f77b4', gru: '#2ca02c', rda: '#9467bd' };
+const MODEL_COLOURS: Record<string, string> = {
+  rwa: '#d62728',
+  lstm: '#1f77b4',
+  gru: '#2ca02c',
+  rda: '#9467bd',
+  'lstm-attention': '#17becf',
+};
 
 function colourOf(model: string, layers: number): string {
   const base = MODEL_COLOURS[model] ?? d3.schemeTableau10[[...model].reduce((a, c) => a + c.charCodeAt(0), 0) % 10]!;

@@ -24,7 +24,7 @@ export class RunFilter {
   @Field(() => Int, { nullable: true })
   experimentId?: number;
 
-  @Field(() => [String], { nullable: true, description: 'Any of these models (rwa, lstm, gru, rda).' })
+  @Field(() => [String], { nullable: true, description: 'Any of these models (rwa, lstm, gru, rda, lstm-attention).' })
   models?: string[];
 
   @Field(() => [String], { nullable: true, description: 'Any of these tasks.' })
@@ -75,7 +75,7 @@ export class RunOrder {
 
 @InputType({ description: 'Run settings; omitted fields take the defaults of src/trainer/config.ts.' })
 export class RunSettingsInput {
-  @Field(() => String, { nullable: true, description: 'rwa | lstm | gru | rda' })
+  @Field(() => String, { nullable: true, description: 'rwa | lstm | gru | rda | lstm-attention' })
   model?: string;
 
   @Field(() => Int, { nullable: true })

@@ -11,7 +11,7 @@ export class Run {
   @Field(() => Int, { nullable: true })
   experimentId!: number | null;
 
-  @Field(() => String, { description: 'rwa | lstm | gru | rda' })
+  @Field(() => String, { description: 'rwa | lstm | gru | rda | lstm-attention' })
   model!: string;
 
   @Field(() => String, { description: 'adding | copy | length | reber | mnist' })

@@ -14,7 +14,7 @@ import { openDatabase, type Database } from '../../server/db/database.js';
 import { applyMigrations } from '../../server/db/migrate.js';
 import { RwaLabError } from '../../server/errors.js';
 import { ENGINE_CHOICES, resolveRunConfig, RunConfigError, type RunConfig, type RunConfigInput } from '../config.js';
-import { CELL_KINDS } from '../engines/engine.js';
+import { MODEL_KINDS } from '../engines/engine.js';
 import { TFJS_BACKENDS, type TfjsBackend } from '../engines/tfjs/index.js';
 import { createRun, executeRun } from '../runs.js';
 import { TASK_NAMES } from '../tasks/index.js';
@@ -24,7 +24,7 @@ const FLAGS = {
   task: { type: 'string', doc: `task: ${TASK_NAMES.join(', ')}` },
   length: { type: 'string', doc: 'sequence length T of the task (adding, copy, length)' },
   option: { type: 'string', multiple: true, doc: 'other task option as key=value (e.g. variant=article); repeatable' },
-  model: { type: 'string', doc: `model: ${CELL_KINDS.join(', ')} (default rwa)` },
+  model: { type: 'string', doc: `model: ${MODEL_KINDS.join(', ')} (default rwa)` },
   compare: { type: 'string', doc: 'comma-separated models trained on the same data and seed, in one experiment' },
   layers: { type: 'string', doc: 'stacked layers (default 1)' },
   units: { type: 'string', doc: 'units per layer (default 250)' },

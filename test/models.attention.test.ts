@@ -118,6 +118,21 @@ describe('lstm-attention: native engine against the float64 reference', () => {
   });
 });
 
+describe('lstm-attention: native engine determinism', () => {
+  it('1, 2 and 3 threads give the same bits (outputs, gradients), K = 3, masks', () => {
+    const sp = spec(2, 3, { units: 37 }); // rows and columns enough for threads to split the work
+    const params = weights(sp, 12);
+    const batch = randomBatch(sp, 9, 7, 6, [9, 2, 9, 0, 5, 9, 1]);
+    const dY = randomArray(3 * 7 * 2, 1);
+    const runs = [1, 2, 3].map((threads) => {
+      const loaded = loadNativeEngine({ threads });
+      if ('error' in loaded) assert.fail(loaded.error);
+      return gradient(loaded.engine, sp, params, batch, dY);
+    });
+    for (const r of runs.slice(1)) assert.deepEqual(r, runs[0]);
+  });
+});
+
 describe('lstm-attention: masked steps are excluded', () => {
   it('changing x after a sequence ends changes neither outputs nor gradients (native, tfjs, reference)', () => {
     const sp = spec(2, 3);

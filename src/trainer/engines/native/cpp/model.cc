@@ -11,22 +11,59 @@
 namespace rwa {
 namespace {
 
-constexpr long kChunkRows = 2560;  // rows (steps x batch) per weight-gradient product
+constexpr long kGradRows = 192;  // a thread's rows (steps x its batch rows) per weight-gradient product
 constexpr long kNormBlock = 4096;  // fixed blocks for the gradient norm, so its value ignores threads
 
 void ensure(std::vector<float>& v, size_t n) {
   if (v.size() < n) v.resize(n);
 }
 
-// db[c] += sum_r B[r, c] for c in [n0, n1), rows in order.
-void column_sums(long rows, const float* B, long ldb, long n0, long n1, float* __restrict db) {
-  for (long r = 0; r < rows; r++) {
-    const float* __restrict row = B + r * ldb;
-    for (long c = n0; c < n1; c++) db[c] += row[c];
+}  // namespace
+
+// Zeroed accumulators shaped like this chunk's jobs, and packing room for `maxRows` rows.
+void GradAcc::reset(const std::vector<GradJob>& jobs, const std::vector<BiasJob>& bias, long maxRows) {
+  c.resize(jobs.size());
+  long amax = 0, bmax = 0;
+  for (size_t j = 0; j < jobs.size(); j++) {
+    c[j].assign(jobs[j].M * jobs[j].Ncols, 0.0f);
+    amax = std::max(amax, gemm::packed_a_size(jobs[j].M, maxRows));
+    bmax = std::max(bmax, gemm::packed_b_size(jobs[j].Ncols, maxRows));
   }
+  db.resize(bias.size());
+  for (size_t j = 0; j < bias.size(); j++) db[j].assign(bias[j].Ncols, 0.0f);
+  if (static_cast<long>(apack.size()) < amax) apack.resize(amax);
+  if (static_cast<long>(bpack.size()) < bmax) bpack.resize(bmax);
 }
 
-}  // namespace
+// Adds rows b0 .. b0+rows-1 of each of `steps` steps (B rows apart) of the jobs. A job's operand that
+// the previous job packed is reused.
+void GradAcc::add(const std::vector<GradJob>& jobs, const std::vector<BiasJob>& bias, long b0, long steps, long rows,
+                  long B) {
+  const long K = steps * rows;
+  const GradJob* lastA = nullptr;
+  const GradJob* lastB = nullptr;
+  for (size_t j = 0; j < jobs.size(); j++) {
+    const GradJob& g = jobs[j];
+    if (!lastA || lastA->A != g.A || lastA->lda != g.lda || lastA->M != g.M) {
+      gemm::pack_at(g.A + b0 * g.lda, g.lda, g.M, steps, rows, B * g.lda, apack.data());
+      lastA = &g;
+    }
+    if (!lastB || lastB->B != g.B || lastB->ldb != g.ldb || lastB->Ncols != g.Ncols) {
+      gemm::pack_rows(g.B + b0 * g.ldb, g.ldb, g.Ncols, steps, rows, B * g.ldb, bpack.data());
+      lastB = &g;
+    }
+    gemm::gemm_packed_acc(g.M, g.Ncols, K, apack.data(), bpack.data(), c[j].data(), g.Ncols);
+  }
+  for (size_t j = 0; j < bias.size(); j++) {
+    const BiasJob& g = bias[j];
+    float* __restrict d = db[j].data();
+    for (long s = 0; s < steps; s++)
+      for (long r = 0; r < rows; r++) {
+        const float* __restrict row = g.B + (s * B + b0 + r) * g.ldb;
+        for (long c2 = 0; c2 < g.Ncols; c2++) d[c2] += row[c2];
+      }
+  }
+}
 
 long param_count(const Spec& s) {
   long total = 0;
@@ -95,7 +132,8 @@ Model::Model(const Spec& sp, int nthreads) : spec(sp), threads(nthreads), P(para
 void Model::allocate(long T, long B, bool training) {
   const long N = spec.N;
   const long slots = training ? T : 2;
-  chunk_ = std::max(1L, std::min(T, (kChunkRows + B - 1) / B));
+  const long nt = std::max(1L, std::min<long>(threads, B)), perThread = (B + nt - 1) / nt;
+  chunk_ = std::max(1L, std::min(T, kGradRows / perThread));
   long gmax = 0;
   for (auto& Ly : layers) {
     ensure(Ly.hs, (slots + 1) * B * N);
@@ -225,16 +263,29 @@ void Model::backward(const float* dY) {
     std::fill(Ly.c1.begin(), Ly.c1.begin() + B * N, 0.0f);
     std::fill(Ly.c2.begin(), Ly.c2.begin() + B * N, 0.0f);
   }
+  // One parallel region, no barrier: each thread runs backward through time for its own batch rows and,
+  // every chunk_ steps, adds those rows' weight gradients into its own accumulators (summed in thread
+  // order at the end). The dP rows a chunk produces are used while they are still in the thread's cache.
   const int nt = static_cast<int>(std::max(1L, std::min<long>(threads, B)));
-  std::vector<GradJob> jobs;
-  std::vector<BiasJob> bias;
-  for (long t1 = T; t1 > 0; t1 -= chunk_) {
-    const long t0 = std::max(0L, t1 - chunk_);
-    parallel_run(nt, [&](int k) {
-      long b0, b1;
-      split_range(B, nt, k, 1, &b0, &b1);
-      if (b0 >= b1) return;
-      float* scratch = tmp[k].data();
+  if (static_cast<int>(gacc.size()) < nt) gacc.resize(nt);
+  std::vector<std::vector<GradJob>> jobsOf(nt);
+  std::vector<std::vector<BiasJob>> biasOf(nt);
+  parallel_run(nt, [&](int k) {
+    long b0, b1;
+    split_range(B, nt, k, 1, &b0, &b1);
+    std::vector<GradJob>& jobs = jobsOf[k];
+    std::vector<BiasJob>& bias = biasOf[k];
+    GradAcc& acc = gacc[k];
+    if (b0 >= b1) {
+      acc.c.clear();
+      acc.db.clear();
+      return;
+    }
+    float* scratch = tmp[k].data();
+    const long rows = b1 - b0;
+    bool first = true;
+    for (long t1 = T; t1 > 0; t1 -= chunk_) {
+      const long t0 = std::max(0L, t1 - chunk_);
       for (long t = t1 - 1; t >= t0; t--) {
         for (long l = L - 1; l >= 0; l--) {
           const float* ext = nullptr;
@@ -247,24 +298,36 @@ void Model::backward(const float* dY) {
           cell_backward_step(*this, static_cast<int>(l), t, t0, b0, b1, ext, scratch);
         }
       }
-    });
-    jobs.clear();
-    bias.clear();
-    for (long l = 0; l < L; l++) cell_grad_jobs(*this, static_cast<int>(l), t0, t1, jobs, bias);
-    parallel_run(threads, [&](int k) {
-      for (const GradJob& j : jobs) {
-        long n0, n1;
-        split_range(j.Ncols, threads, k, gemm::nr(), &n0, &n1);
-        gemm::sgemm_cols(true, false, j.M, j.Ncols, (t1 - t0) * B, 1.0f, j.A, j.lda, j.B, j.ldb, 1.0f, j.C, j.ldc, n0,
-                         n1);
+      jobs.clear();
+      bias.clear();
+      for (long l = 0; l < L; l++) cell_grad_jobs(*this, static_cast<int>(l), t0, t1, jobs, bias);
+      if (first) acc.reset(jobs, bias, chunk_ * rows);
+      first = false;
+      acc.add(jobs, bias, b0, t1 - t0, rows, B);
+    }
+  });
+  // C += the threads' accumulators, in thread order; rows of each job split between threads
+  parallel_run(nt, [&](int k) {
+    const auto& jobs = jobsOf[0];
+    for (size_t j = 0; j < jobs.size(); j++) {
+      long i0, i1;
+      split_range(jobs[j].M, nt, k, 1, &i0, &i1);
+      for (int q = 0; q < nt; q++) {
+        if (gacc[q].c.size() <= j) continue;
+        const float* src = gacc[q].c[j].data();
+        for (long i = i0; i < i1; i++)
+          for (long c = 0; c < jobs[j].Ncols; c++) jobs[j].C[i * jobs[j].ldc + c] += src[i * jobs[j].Ncols + c];
       }
-      for (const BiasJob& j : bias) {
-        long n0, n1;
-        split_range(j.Ncols, threads, k, gemm::nr(), &n0, &n1);
-        column_sums((t1 - t0) * B, j.B, j.ldb, n0, n1, j.db);
-      }
-    });
-  }
+    }
+    if (k == 0) {
+      const auto& bias = biasOf[0];
+      for (size_t j = 0; j < bias.size(); j++)
+        for (int q = 0; q < nt; q++) {
+          if (gacc[q].db.size() <= j) continue;
+          for (long c = 0; c < bias[j].Ncols; c++) bias[j].db[c] += gacc[q].db[j][c];
+        }
+    }
+  });
   for (long l = 0; l < L; l++) cell_finish_backward(*this, static_cast<int>(l));
 }
 

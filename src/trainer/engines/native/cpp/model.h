@@ -6,12 +6,13 @@
 //    its own rows (sequences are independent), so there is no synchronisation inside the time loop.
 //    Per step and layer: [x_t, h_{t-1}] (rows, I+N) times the packed weights, then the cell's
 //    elementwise update.
-//  - backward: time is cut into chunks of ~2560 rows (steps x B). For each chunk, from the last:
-//    phase 1 (rows split between threads) runs the hand-derived backward steps of all layers, leaving
-//    the pre-activation gradients dP (steps*B, G) of the chunk; phase 2 (columns split between threads)
-//    adds the chunk's weight gradients as a few large products [X | H_prev]^T dP.
-// Nothing depends on the thread count except which thread computes what: results are bit-identical
-// for any number of threads.
+//  - backward: one parallel region without barriers: each thread runs the hand-derived backward steps of
+//    all layers for its own batch rows, from the last step, leaving the pre-activation gradients dP of
+//    the last chunk_ steps (a few steps: ~192 rows of this thread); after each chunk it adds the weight
+//    gradients [X | H_prev]^T dP of its rows (packed while still in its cache) into its own
+//    accumulators (GradAcc). At the end the accumulators are summed in thread order.
+// For a fixed thread count results are bit-identical run to run; with another thread count only the
+// order of the weight-gradient sums changes (float rounding).
 #pragma once
 #include <string>
 #include <vector>
@@ -73,6 +74,13 @@ struct BiasJob {
   long ldb, Ncols;
   float* db;
 };
+// One backward thread's weight-gradient accumulators (one per job, in job order) and packing buffers.
+struct GradAcc {
+  std::vector<std::vector<float>> c, db;
+  std::vector<float> apack, bpack;
+  void reset(const std::vector<GradJob>& jobs, const std::vector<BiasJob>& bias, long maxRows);
+  void add(const std::vector<GradJob>& jobs, const std::vector<BiasJob>& bias, long b0, long steps, long rows, long B);
+};
 
 class Model {
  public:
@@ -107,6 +115,7 @@ class Model {
   std::vector<float> hk, dhk;   // top-layer h at the last K steps, and its gradient (K, B, N)
   Attention att;
   std::vector<std::vector<float>> tmp;  // per-thread scratch
+  std::vector<GradAcc> gacc;            // per-thread weight-gradient accumulators (backward)
   long slot(long t) const { return training_ ? t : (t & 1); }
   bool live(long t, long b) const { return !has_mask || mask_ptr_[t * B_ + b] != 0.0f; }
   const float* mask_ptr_ = nullptr;

@@ -378,6 +378,70 @@ void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const flo
   }
 }
 
+long packed_a_size(long M, long K) {
+  const long MR = kernels(active_isa()).mr;
+  return (M + MR - 1) / MR * MR * K;
+}
+
+long packed_b_size(long N, long K) {
+  const long NR = nr();
+  return (N + NR - 1) / NR * NR * K;
+}
+
+void pack_at(const float* A, long lda, long M, long nseg, long rows, long astride, float* dst) {
+  const int MR = kernels(active_isa()).mr;
+  const long K = nseg * rows;
+  for (long i0 = 0; i0 < M; i0 += MR) {
+    const int h = static_cast<int>(std::min<long>(MR, M - i0));
+    float* d = dst + i0 * K;
+    for (long s = 0; s < nseg; s++) {
+      const float* a = A + s * astride + i0;
+      for (long r = 0; r < rows; r++, d += MR) {
+        const float* ar = a + r * lda;
+        int i = 0;
+        for (; i < h; i++) d[i] = ar[i];
+        for (; i < MR; i++) d[i] = 0.0f;
+      }
+    }
+  }
+}
+
+void pack_rows(const float* B, long ldb, long N, long nseg, long rows, long bstride, float* dst) {
+  const int NR = nr();
+  const long K = nseg * rows;
+  for (long j0 = 0; j0 < N; j0 += NR) {
+    const int w = static_cast<int>(std::min<long>(NR, N - j0));
+    float* d = dst + j0 * K;
+    for (long s = 0; s < nseg; s++) {
+      const float* b = B + s * bstride + j0;
+      for (long r = 0; r < rows; r++, d += NR) {
+        const float* br = b + r * ldb;
+        if (w == NR) {
+          std::memcpy(d, br, NR * sizeof(float));
+        } else {
+          int j = 0;
+          for (; j < w; j++) d[j] = br[j];
+          for (; j < NR; j++) d[j] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+void gemm_packed_acc(long M, long N, long K, const float* apack, const float* bpack, float* C, long ldc) {
+  if (K <= 0) return;
+  const Kernels& ks = kernels(active_isa());
+  const int MR = ks.mr, NR = ks.nr;
+  for (long j0 = 0; j0 < N; j0 += NR) {
+    const int w = static_cast<int>(std::min<long>(NR, N - j0));
+    const float* panel = bpack + j0 * K;
+    for (long i0 = 0; i0 < M; i0 += MR) {
+      const int h = static_cast<int>(std::min<long>(MR, M - i0));
+      ks.strided[h - 1](K, apack + i0 * K, 1, MR, panel, C + i0 * ldc + j0, ldc, w, 1.0f, 1.0f);
+    }
+  }
+}
+
 void sgemm(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda, const float* B, long ldb,
            float beta, float* C, long ldc, int threads) {
   const long NR = nr();

@@ -43,6 +43,18 @@ void gemm_rows(long rows, const float* A, long lda, const PackedB& B, float* C, 
 void sgemm_cols(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda, const float* B, long ldb,
                 float beta, float* C, long ldc, long n0, long n1);
 
+// Weight-gradient products C += A^T B over row segments (the backward pass's own batch rows of a few steps):
+// segment s holds `rows` rows starting at A + s*astride (row stride lda) and B + s*bstride (stride ldb).
+// Both operands are packed first (rows in segment order), so C's elements are summed over the rows in
+// that order. The buffers are sized by the packers (floats: packed_a_size / packed_b_size).
+long packed_a_size(long M, long K);
+long packed_b_size(long N, long K);
+// A^T (M x K) into tiles of MR rows; B (K x N) into panels of nr() columns, zero-padded.
+void pack_at(const float* A, long lda, long M, long nseg, long rows, long astride, float* dst);
+void pack_rows(const float* B, long ldb, long N, long nseg, long rows, long bstride, float* dst);
+// C (M x N, row stride ldc) += packed A^T x packed B, K = nseg * rows.
+void gemm_packed_acc(long M, long N, long K, const float* apack, const float* bpack, float* C, long ldc);
+
 // The whole product on `threads` threads (columns split in multiples of nr()).
 void sgemm(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda, const float* B, long ldb,
            float beta, float* C, long ldc, int threads);

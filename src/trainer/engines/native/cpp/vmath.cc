@@ -7,23 +7,19 @@
 
 #include <cstring>
 
+#include "vmath_poly.h"
+
 #if RWA_X86
 #include <immintrin.h>
+
+#include "vmath_avx512.h"
 #endif
 
 namespace rwa {
 namespace vm {
 namespace {
 
-constexpr float kExpHi = 89.0f;     // above ln(FLT_MAX): 2^n overflows to +inf
-constexpr float kExpLo = -104.0f;   // below ln(smallest subnormal / 2): result 0
-constexpr float kLog2e = 1.44269504088896341f;
-constexpr float kLn2Hi = 0.693359375f;
-constexpr float kLn2Lo = -2.12194440e-4f;
-constexpr float kP0 = 1.9875691500e-4f, kP1 = 1.3981999507e-3f, kP2 = 8.3334519073e-3f, kP3 = 4.1665795894e-2f,
-                kP4 = 1.6666665459e-1f, kP5 = 5.0000001201e-1f;
-constexpr float kT0 = -5.70498872745e-3f, kT1 = 2.06390887954e-2f, kT2 = -5.37397155531e-2f, kT3 = 1.33314422036e-1f,
-                kT4 = -3.33332819422e-1f;
+using namespace poly;  // the constants (vmath_poly.h)
 
 inline float bits_to_float(std::int32_t i) {
   float f;
@@ -144,13 +140,35 @@ RWA_AVX2 void run_avx2(float* dst, const float* src, long n) {
 RWA_AVX2 void exp_avx2(float* dst, const float* src, long n) { run_avx2<exp8>(dst, src, n); }
 RWA_AVX2 void tanh_avx2(float* dst, const float* src, long n) { run_avx2<tanh8>(dst, src, n); }
 RWA_AVX2 void sigmoid_avx2(float* dst, const float* src, long n) { run_avx2<sigmoid8>(dst, src, n); }
+
+// AVX-512 (vmath_avx512.h: exp16, tanh16, sigmoid16); the row tail uses masked loads and stores.
+template <__m512 (*F)(__m512)>
+RWA_AVX512 void run_avx512(float* dst, const float* src, long n) {
+  long i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, F(_mm512_loadu_ps(src + i)));
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(dst + i, m, F(_mm512_maskz_loadu_ps(m, src + i)));
+  }
+}
+
+RWA_AVX512 void exp_avx512(float* dst, const float* src, long n) { run_avx512<v512::exp16>(dst, src, n); }
+RWA_AVX512 void tanh_avx512(float* dst, const float* src, long n) { run_avx512<v512::tanh16>(dst, src, n); }
+RWA_AVX512 void sigmoid_avx512(float* dst, const float* src, long n) { run_avx512<v512::sigmoid16>(dst, src, n); }
 #endif
 
 }  // namespace
 
 void apply(Fn fn, Isa isa, float* dst, const float* src, long n) {
 #if RWA_X86
-  if (isa == Isa::Avx2Fma || isa == Isa::Avx512) {
+  if (isa == Isa::Avx512) {
+    switch (fn) {
+      case Fn::Exp: return exp_avx512(dst, src, n);
+      case Fn::Tanh: return tanh_avx512(dst, src, n);
+      case Fn::Sigmoid: return sigmoid_avx512(dst, src, n);
+    }
+  }
+  if (isa == Isa::Avx2Fma) {
     switch (fn) {
       case Fn::Exp: return exp_avx2(dst, src, n);
       case Fn::Tanh: return tanh_avx2(dst, src, n);

@@ -12,6 +12,7 @@
 
 #include "cell_util.h"
 #include "vmath.h"
+#include "vmath_avx512.h"
 
 namespace rwa {
 
@@ -63,6 +64,70 @@ void rwa_bwd_row(long N, const float* __restrict dh, const float* __restrict h, 
   }
 }
 
+#if RWA_X86
+// AVX-512: the whole forward update of one row in one pass (the three loops and three vmath calls above).
+RWA_AVX512 void rwa_fwd_row_avx512(long N, const float* __restrict pu, const float* __restrict pg,
+                                   const float* __restrict pa, const float* __restrict bu, const float* __restrict bg,
+                                   float* __restrict u, float* __restrict tg, float* __restrict w, float* __restrict sp,
+                                   float* __restrict dd, float* __restrict r, float* __restrict n, float* __restrict d,
+                                   float* __restrict m, float* __restrict h) {
+  for (long j = 0; j < N; j += 16) {
+    const __mmask16 k = N - j >= 16 ? 0xffff : static_cast<__mmask16>((1u << (N - j)) - 1);
+    __m512 vu = _mm512_add_ps(_mm512_maskz_loadu_ps(k, pu + j), _mm512_maskz_loadu_ps(k, bu + j));
+    __m512 vg = v512::tanh16(_mm512_add_ps(_mm512_maskz_loadu_ps(k, pg + j), _mm512_maskz_loadu_ps(k, bg + j)));
+    __m512 va = _mm512_maskz_loadu_ps(k, pa + j);
+    __m512 vm = _mm512_maskz_loadu_ps(k, m + j);
+    __m512 mn = _mm512_max_ps(vm, va);  // m > a ? m : a
+    __m512 es = v512::exp16(_mm512_sub_ps(vm, mn));
+    __m512 ew = v512::exp16(_mm512_sub_ps(va, mn));
+    __m512 vn = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, n + j), es), _mm512_mul_ps(_mm512_mul_ps(vu, vg), ew));
+    __m512 vd = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, d + j), es), ew);
+    __m512 vr = _mm512_div_ps(vn, vd);
+    _mm512_mask_storeu_ps(u + j, k, vu);
+    _mm512_mask_storeu_ps(tg + j, k, vg);
+    _mm512_mask_storeu_ps(w + j, k, ew);
+    _mm512_mask_storeu_ps(sp + j, k, es);
+    _mm512_mask_storeu_ps(dd + j, k, vd);
+    _mm512_mask_storeu_ps(r + j, k, vr);
+    _mm512_mask_storeu_ps(n + j, k, vn);
+    _mm512_mask_storeu_ps(d + j, k, vd);
+    _mm512_mask_storeu_ps(m + j, k, mn);
+    _mm512_mask_storeu_ps(h + j, k, v512::tanh16(vr));
+  }
+}
+
+// AVX-512 form of rwa_bwd_row, with dh += ext folded in (ext may be null).
+RWA_AVX512 void rwa_bwd_row_avx512(long N, float* __restrict dh, const float* __restrict ext, const float* __restrict h,
+                                   const float* __restrict u, const float* __restrict tg, const float* __restrict w,
+                                   const float* __restrict sp, const float* __restrict dd, const float* __restrict r,
+                                   float* __restrict cN, float* __restrict cD, float* __restrict du,
+                                   float* __restrict dg, float* __restrict da) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  for (long j = 0; j < N; j += 16) {
+    const __mmask16 k = N - j >= 16 ? 0xffff : static_cast<__mmask16>((1u << (N - j)) - 1);
+    __m512 vdh = _mm512_maskz_loadu_ps(k, dh + j);
+    if (ext) {
+      vdh = _mm512_add_ps(vdh, _mm512_maskz_loadu_ps(k, ext + j));
+      _mm512_mask_storeu_ps(dh + j, k, vdh);
+    }
+    __m512 vh = _mm512_maskz_loadu_ps(k, h + j);
+    __m512 q = _mm512_mul_ps(vdh, _mm512_sub_ps(one, _mm512_mul_ps(vh, vh)));
+    __m512 inv = _mm512_div_ps(one, _mm512_mask_loadu_ps(one, k, dd + j));
+    __m512 gN = _mm512_add_ps(_mm512_maskz_loadu_ps(k, cN + j), _mm512_mul_ps(q, inv));
+    __m512 gD = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, cD + j),
+                              _mm512_mul_ps(_mm512_mul_ps(q, _mm512_maskz_loadu_ps(k, r + j)), inv));
+    __m512 vu = _mm512_maskz_loadu_ps(k, u + j), vt = _mm512_maskz_loadu_ps(k, tg + j);
+    __m512 vw = _mm512_maskz_loadu_ps(k, w + j), vs = _mm512_maskz_loadu_ps(k, sp + j);
+    __m512 dz = _mm512_mul_ps(gN, vw);
+    _mm512_mask_storeu_ps(du + j, k, _mm512_mul_ps(dz, vt));
+    _mm512_mask_storeu_ps(dg + j, k, _mm512_mul_ps(_mm512_mul_ps(dz, vu), _mm512_sub_ps(one, _mm512_mul_ps(vt, vt))));
+    _mm512_mask_storeu_ps(da + j, k, _mm512_mul_ps(_mm512_add_ps(_mm512_mul_ps(gN, _mm512_mul_ps(vu, vt)), gD), vw));
+    _mm512_mask_storeu_ps(cN + j, k, _mm512_mul_ps(gN, vs));
+    _mm512_mask_storeu_ps(cD + j, k, _mm512_mul_ps(gD, vs));
+  }
+}
+#endif
+
 }  // namespace
 
 void rwa_pack_forward(Model& M, int l) {
@@ -110,6 +175,7 @@ void rwa_forward_step(Model& M, int l, long t, long b0, long b1, float* tmp) {
   const float* bu = M.params.data() + Ly.off[1];
   const float* bg = M.params.data() + Ly.off[3];
   const long s = M.slot(t);
+  [[maybe_unused]] const bool avx512 = active_isa() == Isa::Avx512;
   for (long b = b0; b < b1; b++) {
     if (!M.live(t, b)) {
       std::copy(hprev + b * N, hprev + (b + 1) * N, hout + b * N);
@@ -126,6 +192,12 @@ void rwa_forward_step(Model& M, int l, long t, long b0, long b1, float* tmp) {
     float* d = Ly.d.data() + b * N;
     float* m = Ly.m.data() + b * N;
     const float* pu = Ly.pre.data() + b * G;
+#if RWA_X86
+    if (avx512) {
+      rwa_fwd_row_avx512(N, pu, pu + N, pu + 2 * N, bu, bg, u, tg, w, sp, dd, r, n, d, m, hout + b * N);
+      continue;
+    }
+#endif
     rwa_fwd_pre(N, pu, pu + N, pu + 2 * N, bu, bg, u, tg, m, tmp);
     vm::tanh(tg, tg, N);
     vm::exp(tmp, tmp, 2 * N);
@@ -138,11 +210,23 @@ void rwa_backward_step(Model& M, int l, long t, long t0, long b0, long b1, const
   Layer& Ly = M.layers[l];
   const long N = M.spec.N, G = Ly.G, B = M.B_, Wb = Ly.Wb;
   float* dp = Ly.dp.data() + (t - t0) * B * G;
+  [[maybe_unused]] const bool avx512 = active_isa() == Isa::Avx512;
   for (long b = b0; b < b1; b++) {
     float* dh = Ly.dhc.data() + b * N;
-    add_ext(dh, ext ? ext + b * N : nullptr, N);
     float* prow = dp + b * G;
-    if (!M.live(t, b)) {
+    const bool live = M.live(t, b);
+#if RWA_X86
+    if (avx512 && live) {
+      const long row = (t * B + b) * N;
+      rwa_bwd_row_avx512(N, dh, ext ? ext + b * N : nullptr, Ly.hs.data() + ((t + 1) * B + b) * N,
+                         Ly.st[0].data() + row, Ly.st[1].data() + row, Ly.st[2].data() + row, Ly.st[3].data() + row,
+                         Ly.st[4].data() + row, Ly.st[5].data() + row, Ly.c1.data() + b * N, Ly.c2.data() + b * N,
+                         prow, prow + N, prow + 2 * N);
+      continue;
+    }
+#endif
+    add_ext(dh, ext ? ext + b * N : nullptr, N);
+    if (!live) {
       std::fill(prow, prow + G, 0.0f);
       continue;
     }

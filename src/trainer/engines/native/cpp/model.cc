@@ -11,7 +11,16 @@
 namespace rwa {
 namespace {
 
-constexpr long kGradRows = 192;  // a thread's rows (steps x its batch rows) per weight-gradient product
+constexpr long kGradRows = 192;  // rows (steps x a block's batch rows) per weight-gradient product
+constexpr long kBlockRows = 50;  // batch rows per weight-gradient block, at most
+
+// Blocks of batch rows with their own weight-gradient accumulators: ceil(B / kBlockRows) rounded up to a
+// power of two (even splits on 2, 4, 8 threads); independent of the thread count.
+long grad_blocks(long B) {
+  long n = 1;
+  while (n * kBlockRows < B && n < B) n *= 2;
+  return n;
+}
 constexpr long kNormBlock = 4096;  // fixed blocks for the gradient norm, so its value ignores threads
 
 void ensure(std::vector<float>& v, size_t n) {
@@ -19,6 +28,9 @@ void ensure(std::vector<float>& v, size_t n) {
 }
 
 }  // namespace
+
+// The calling thread's packing buffers (pool threads persist, so they are reused across steps).
+thread_local std::vector<float> t_apack, t_bpack;
 
 // Zeroed accumulators shaped like this chunk's jobs, and packing room for `maxRows` rows.
 void GradAcc::reset(const std::vector<GradJob>& jobs, const std::vector<BiasJob>& bias, long maxRows) {
@@ -31,8 +43,8 @@ void GradAcc::reset(const std::vector<GradJob>& jobs, const std::vector<BiasJob>
   }
   db.resize(bias.size());
   for (size_t j = 0; j < bias.size(); j++) db[j].assign(bias[j].Ncols, 0.0f);
-  if (static_cast<long>(apack.size()) < amax) apack.resize(amax);
-  if (static_cast<long>(bpack.size()) < bmax) bpack.resize(bmax);
+  if (static_cast<long>(t_apack.size()) < amax) t_apack.resize(amax);
+  if (static_cast<long>(t_bpack.size()) < bmax) t_bpack.resize(bmax);
 }
 
 // Adds rows b0 .. b0+rows-1 of each of `steps` steps (B rows apart) of the jobs. A job's operand that
@@ -40,19 +52,21 @@ void GradAcc::reset(const std::vector<GradJob>& jobs, const std::vector<BiasJob>
 void GradAcc::add(const std::vector<GradJob>& jobs, const std::vector<BiasJob>& bias, long b0, long steps, long rows,
                   long B) {
   const long K = steps * rows;
+  float* apack = t_apack.data();
+  float* bpack = t_bpack.data();
   const GradJob* lastA = nullptr;
   const GradJob* lastB = nullptr;
   for (size_t j = 0; j < jobs.size(); j++) {
     const GradJob& g = jobs[j];
     if (!lastA || lastA->A != g.A || lastA->lda != g.lda || lastA->M != g.M) {
-      gemm::pack_at(g.A + b0 * g.lda, g.lda, g.M, steps, rows, B * g.lda, apack.data());
+      gemm::pack_at(g.A + b0 * g.lda, g.lda, g.M, steps, rows, B * g.lda, apack);
       lastA = &g;
     }
     if (!lastB || lastB->B != g.B || lastB->ldb != g.ldb || lastB->Ncols != g.Ncols) {
-      gemm::pack_rows(g.B + b0 * g.ldb, g.ldb, g.Ncols, steps, rows, B * g.ldb, bpack.data());
+      gemm::pack_rows(g.B + b0 * g.ldb, g.ldb, g.Ncols, steps, rows, B * g.ldb, bpack);
       lastB = &g;
     }
-    gemm::gemm_packed_acc(g.M, g.Ncols, K, apack.data(), bpack.data(), c[j].data(), g.Ncols);
+    gemm::gemm_packed_acc(g.M, g.Ncols, K, apack, bpack, c[j].data(), g.Ncols);
   }
   for (size_t j = 0; j < bias.size(); j++) {
     const BiasJob& g = bias[j];
@@ -132,8 +146,8 @@ Model::Model(const Spec& sp, int nthreads) : spec(sp), threads(nthreads), P(para
 void Model::allocate(long T, long B, bool training) {
   const long N = spec.N;
   const long slots = training ? T : 2;
-  const long nt = std::max(1L, std::min<long>(threads, B)), perThread = (B + nt - 1) / nt;
-  chunk_ = std::max(1L, std::min(T, kGradRows / perThread));
+  const long nb = grad_blocks(B), perBlock = (B + nb - 1) / nb;
+  chunk_ = std::max(1L, std::min(T, kGradRows / perBlock));
   long gmax = 0;
   for (auto& Ly : layers) {
     ensure(Ly.hs, (slots + 1) * B * N);
@@ -264,25 +278,22 @@ void Model::backward(const float* dY) {
     std::fill(Ly.c2.begin(), Ly.c2.begin() + B * N, 0.0f);
   }
   // One parallel region, no barrier: each thread runs backward through time for its own batch rows and,
-  // every chunk_ steps, adds those rows' weight gradients into its own accumulators (summed in thread
-  // order at the end). The dP rows a chunk produces are used while they are still in the thread's cache.
-  const int nt = static_cast<int>(std::max(1L, std::min<long>(threads, B)));
-  if (static_cast<int>(gacc.size()) < nt) gacc.resize(nt);
+  // every chunk_ steps, adds those rows' weight gradients into the accumulators of their row blocks
+  // (fixed blocks of ~kBlockRows rows: the sums do not depend on the thread count); the dP rows a chunk
+  // produces are used while they are still in the thread's cache. The blocks are summed in order at the end.
+  const long nb = grad_blocks(B);
+  const int nt = static_cast<int>(std::max(1L, std::min<long>(threads, nb)));
+  if (static_cast<long>(gacc.size()) < nb) gacc.resize(nb);
   std::vector<std::vector<GradJob>> jobsOf(nt);
   std::vector<std::vector<BiasJob>> biasOf(nt);
   parallel_run(nt, [&](int k) {
-    long b0, b1;
-    split_range(B, nt, k, 1, &b0, &b1);
+    long g0, g1, b0, b1, e;
+    split_range(nb, nt, k, 1, &g0, &g1);
+    split_range(B, static_cast<int>(nb), static_cast<int>(g0), 1, &b0, &e);
+    split_range(B, static_cast<int>(nb), static_cast<int>(g1 - 1), 1, &e, &b1);
     std::vector<GradJob>& jobs = jobsOf[k];
     std::vector<BiasJob>& bias = biasOf[k];
-    GradAcc& acc = gacc[k];
-    if (b0 >= b1) {
-      acc.c.clear();
-      acc.db.clear();
-      return;
-    }
     float* scratch = tmp[k].data();
-    const long rows = b1 - b0;
     bool first = true;
     for (long t1 = T; t1 > 0; t1 -= chunk_) {
       const long t0 = std::max(0L, t1 - chunk_);
@@ -301,20 +312,23 @@ void Model::backward(const float* dY) {
       jobs.clear();
       bias.clear();
       for (long l = 0; l < L; l++) cell_grad_jobs(*this, static_cast<int>(l), t0, t1, jobs, bias);
-      if (first) acc.reset(jobs, bias, chunk_ * rows);
+      for (long g = g0; g < g1; g++) {
+        long r0, r1;
+        split_range(B, static_cast<int>(nb), static_cast<int>(g), 1, &r0, &r1);
+        if (first) gacc[g].reset(jobs, bias, chunk_ * (r1 - r0));
+        gacc[g].add(jobs, bias, r0, t1 - t0, r1 - r0, B);
+      }
       first = false;
-      acc.add(jobs, bias, b0, t1 - t0, rows, B);
     }
   });
-  // C += the threads' accumulators, in thread order; rows of each job split between threads
+  // C += the blocks' accumulators, in block order; rows of each job split between threads
   parallel_run(nt, [&](int k) {
     const auto& jobs = jobsOf[0];
     for (size_t j = 0; j < jobs.size(); j++) {
       long i0, i1;
       split_range(jobs[j].M, nt, k, 1, &i0, &i1);
-      for (int q = 0; q < nt; q++) {
-        if (gacc[q].c.size() <= j) continue;
-        const float* src = gacc[q].c[j].data();
+      for (long g = 0; g < nb; g++) {
+        const float* src = gacc[g].c[j].data();
         for (long i = i0; i < i1; i++)
           for (long c = 0; c < jobs[j].Ncols; c++) jobs[j].C[i * jobs[j].ldc + c] += src[i * jobs[j].Ncols + c];
       }
@@ -322,10 +336,8 @@ void Model::backward(const float* dY) {
     if (k == 0) {
       const auto& bias = biasOf[0];
       for (size_t j = 0; j < bias.size(); j++)
-        for (int q = 0; q < nt; q++) {
-          if (gacc[q].db.size() <= j) continue;
-          for (long c = 0; c < bias[j].Ncols; c++) bias[j].db[c] += gacc[q].db[j][c];
-        }
+        for (long g = 0; g < nb; g++)
+          for (long c = 0; c < bias[j].Ncols; c++) bias[j].db[c] += gacc[g].db[j][c];
     }
   });
   for (long l = 0; l < L; l++) cell_finish_backward(*this, static_cast<int>(l));

@@ -8,11 +8,12 @@
 //    elementwise update.
 //  - backward: one parallel region without barriers: each thread runs the hand-derived backward steps of
 //    all layers for its own batch rows, from the last step, leaving the pre-activation gradients dP of
-//    the last chunk_ steps (a few steps: ~192 rows of this thread); after each chunk it adds the weight
-//    gradients [X | H_prev]^T dP of its rows (packed while still in its cache) into its own
-//    accumulators (GradAcc). At the end the accumulators are summed in thread order.
-// For a fixed thread count results are bit-identical run to run; with another thread count only the
-// order of the weight-gradient sums changes (float rounding).
+//    the last chunk_ steps; after each chunk it adds the weight gradients [X | H_prev]^T dP of its rows
+//    (packed while still in its cache) into the accumulators (GradAcc) of their row blocks: a fixed
+//    number of blocks (a power of two, blocks of at most 50 rows), whole blocks per thread, so the
+//    backward pass uses at most that many threads. At the end the blocks are summed in order.
+// Nothing depends on the thread count except which thread computes what: results are bit-identical
+// for any number of threads.
 #pragma once
 #include <string>
 #include <vector>
@@ -74,10 +75,9 @@ struct BiasJob {
   long ldb, Ncols;
   float* db;
 };
-// One backward thread's weight-gradient accumulators (one per job, in job order) and packing buffers.
+// The weight-gradient accumulators of one block of batch rows (one per job, in job order).
 struct GradAcc {
   std::vector<std::vector<float>> c, db;
-  std::vector<float> apack, bpack;
   void reset(const std::vector<GradJob>& jobs, const std::vector<BiasJob>& bias, long maxRows);
   void add(const std::vector<GradJob>& jobs, const std::vector<BiasJob>& bias, long b0, long steps, long rows, long B);
 };
@@ -115,7 +115,7 @@ class Model {
   std::vector<float> hk, dhk;   // top-layer h at the last K steps, and its gradient (K, B, N)
   Attention att;
   std::vector<std::vector<float>> tmp;  // per-thread scratch
-  std::vector<GradAcc> gacc;            // per-thread weight-gradient accumulators (backward)
+  std::vector<GradAcc> gacc;            // weight-gradient accumulators per block of batch rows (backward)
   long slot(long t) const { return training_ ? t : (t & 1); }
   bool live(long t, long b) const { return !has_mask || mask_ptr_[t * B_ + b] != 0.0f; }
   const float* mask_ptr_ = nullptr;

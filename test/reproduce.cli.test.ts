@@ -17,6 +17,7 @@ test('the defaults: quick scale, every task, RWA and LSTM, one seed, waiting for
     layers: [1],
     lengths: [100, 1000],
     seeds: 1,
+    beyond: false,
     wait: true,
     json: false,
   });
@@ -48,12 +49,18 @@ test('the defaults: quick scale, every task, RWA and LSTM, one seed, waiting for
       lengths: [1000],
       units: 64,
       seeds: 3,
+      beyond: false,
       experimentPrefix: 'run 2',
       wait: false,
       json: true,
     },
   );
   assert.equal(parseReproduceArgs(['--help']), 'help');
+  const beyond = parseReproduceArgs(['--beyond', '--units', '32']);
+  assert.ok(beyond !== 'help');
+  assert.equal(beyond.beyond, true);
+  assert.equal(beyond.seeds, 3, '--beyond defaults to 3 seeds');
+  assert.equal(beyond.units, 32);
 });
 
 test('every bad flag is an error naming the flag, the value and what is allowed', () => {
@@ -76,6 +83,11 @@ test('every bad flag is an error naming the flag, the value and what is allowed'
     [['--layers', '2,2'], /--layers 2,2: list each one once/],
     [['--lengths', '500'], /--lengths 500: "500" is not one of 100, 1000/],
     [['--depth', '2'], /Unknown option '--depth'/],
+    [
+      ['--beyond', '--models', 'rwa'],
+      /--models rwa cannot be combined with --beyond, which sets its own tasks, models/,
+    ],
+    [['--beyond', '--layers', '2'], /--layers 2 cannot be combined with --beyond/],
     [['--scale'], /--scale.*argument missing/],
     [['adding'], /Unexpected argument 'adding'/],
   ];

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateSeconds, GRID_TASKS, gridSettings, planGrid, tiny } from '../src/reproduce/grid.js';
+import {
+  BEYOND_MODELS,
+  estimateSeconds,
+  GRID_TASKS,
+  gridSettings,
+  planBeyond,
+  planGrid,
+  tiny,
+} from '../src/reproduce/grid.js';
 import { PAPER_ROWS } from '../src/report/paper.js';
 
 const summary = (scale: 'quick' | 'paper') =>
@@ -61,7 +69,7 @@ test('quick scale: fewer steps everywhere, 250 units at T=100 and Reber, fewer u
   });
   // The budget: the whole grid in under an hour at the native engine's idle speed.
   const minutes = estimateSeconds(quick) / 60;
-  assert.ok(minutes > 20 && minutes < 45, `quick grid estimated at ${minutes.toFixed(1)} min`);
+  assert.ok(minutes > 20 && minutes < 60, `quick grid estimated at ${minutes.toFixed(1)} min`);
   assert.ok(estimateSeconds(paper) > 100 * estimateSeconds(quick));
 });
 
@@ -141,4 +149,40 @@ test('tiny shrinks units, steps and lengths but keeps the grid and the seeds', (
     ],
   );
   assert.ok(estimateSeconds(plan) < 1);
+});
+
+test('--beyond: every model on every task, 3 seeds on the T=100 questions, depth 2 and 3 for RWA and LSTM, 64 units', () => {
+  const plan = planBeyond({ scale: 'quick' });
+  const rows = (e: (typeof plan)[number]) =>
+    [...new Set(e.configs.map((c) => `${c.model}${c.layers > 1 ? `x${c.layers}` : ''}`))].join(',');
+  const seedsOf = (e: (typeof plan)[number], model: string, layers = 1) =>
+    e.configs.filter((c) => c.model === model && c.layers === layers).map((c) => c.seed);
+  const five = BEYOND_MODELS.join(',');
+  assert.equal(five, 'rwa,lstm,gru,rda,lstm-attention');
+  assert.deepEqual(
+    plan.map((e) => [e.name, rows(e)]),
+    [
+      ['beyond quick: adding T=100', `${five},rwax2,rwax3,lstmx2,lstmx3`],
+      ['beyond quick: copy T=100', five],
+      ['beyond quick: length T=100', five],
+      ['beyond quick: length T=1000', five],
+      ['beyond quick: Reber', five],
+      ['beyond quick: MNIST', five],
+      ['beyond quick: permuted MNIST', five],
+    ],
+  );
+  const [adding, copy] = plan;
+  assert.deepEqual(seedsOf(adding!, 'rda'), [1, 2, 3]);
+  assert.deepEqual(seedsOf(adding!, 'rwa', 3), [1, 2, 3]);
+  assert.deepEqual(seedsOf(copy!, 'lstm-attention'), [1]);
+  assert.ok(plan.every((e) => e.configs.every((c) => c.units === 64)));
+  const minutes = estimateSeconds(plan) / 60;
+  assert.ok(minutes > 30 && minutes < 90, `beyond plan estimated at ${minutes.toFixed(1)} min`);
+  // --seeds changes the question rows only; the paper scale keeps 250 units; --units and the prefix apply.
+  const two = planBeyond({ scale: 'paper', seeds: 2, units: 32, experimentPrefix: 'b2' });
+  assert.equal(two[0]!.name, 'b2: adding T=100');
+  assert.deepEqual(seedsOf(two[0]!, 'gru'), [1, 2]);
+  assert.deepEqual(seedsOf(two[1]!, 'gru'), [1]);
+  assert.ok(planBeyond({ scale: 'paper' }).every((e) => e.configs.every((c) => c.units === 250)));
+  assert.ok(two.every((e) => e.configs.every((c) => c.units === 32)));
 });

@@ -29,7 +29,11 @@ import {
   estimateSeconds,
   GRID_LENGTHS,
   GRID_TASKS,
+  planBeyond,
   planGrid,
+  BEYOND_DEFAULT_SEEDS,
+  BEYOND_MODELS,
+  BEYOND_QUICK_UNITS,
   SCALES,
   type GridTask,
   type PlannedExperiment,
@@ -38,6 +42,7 @@ import {
 
 export const USAGE = `usage: rwa-lab reproduce [--scale quick|paper] [--tasks LIST] [--lengths LIST] [--models LIST]
                          [--layers LIST] [--units N] [--seeds N] [--experiment-prefix TEXT] [--no-wait] [--json]
+       rwa-lab reproduce --beyond [--scale quick|paper] [--units N] [--seeds N] [--experiment-prefix TEXT] ...
 
   --scale S                 quick (default): the whole grid in under an hour on 2 cores, fewer steps and units
                             (the table in src/reproduce/grid.ts); paper: the paper's steps and 250 units
@@ -49,6 +54,10 @@ export const USAGE = `usage: rwa-lab reproduce [--scale quick|paper] [--tasks LI
   --units N                 units of every run instead of the scale's (1..4096), e.g. 64 for a cheap grid
   --seeds N                 runs per task setting, model and layer count, seeds 1..N (default 1; 1..20)
   --experiment-prefix TEXT  experiments are named "TEXT: adding T=100", ... (default "reproduce SCALE")
+  --beyond                  the rows beyond the paper instead (src/reproduce/grid.ts BEYOND_PARTS): ${BEYOND_MODELS.join(', ')}
+                            on adding T=100, length T=100 and Reber with --seeds seeds (default ${BEYOND_DEFAULT_SEEDS}); RWA and LSTM
+                            with 2 and 3 layers on adding T=100 (same seeds); every model once on copy T=100, length
+                            T=1000, MNIST and permuted MNIST. ${BEYOND_QUICK_UNITS} units at the quick scale. Experiments "beyond SCALE: ..."
   --no-wait                 only queue the runs (a running server or \`rwa-lab worker\` trains them)
   --json                    one JSON object per line
 
@@ -66,6 +75,8 @@ export interface ParsedReproduce {
   lengths: number[];
   units?: number;
   seeds: number;
+  /** The plan beyond the paper (planBeyond) instead of the paper's grid. */
+  beyond: boolean;
   experimentPrefix?: string;
   wait: boolean;
   json: boolean;
@@ -96,6 +107,7 @@ export function parseReproduceArgs(argv: string[]): ParsedReproduce | 'help' {
         lengths: { type: 'string' },
         units: { type: 'string' },
         seeds: { type: 'string' },
+        beyond: { type: 'boolean' },
         'experiment-prefix': { type: 'string' },
         'no-wait': { type: 'boolean' },
         json: { type: 'boolean' },
@@ -110,7 +122,14 @@ export function parseReproduceArgs(argv: string[]): ParsedReproduce | 'help' {
   const scale = str('scale') ?? 'quick';
   if (!(SCALES as readonly string[]).includes(scale))
     throw new CliError(`--scale ${scale} is not a scale; use one of ${SCALES.join(', ')}`);
-  const seedsRaw = str('seeds') ?? '1';
+  const beyond = Boolean(values.beyond);
+  if (beyond)
+    for (const flag of ['tasks', 'lengths', 'models', 'layers'])
+      if (values[flag] !== undefined)
+        throw new CliError(
+          `--${flag} ${String(values[flag])} cannot be combined with --beyond, which sets its own tasks, models and layers; with --beyond use --scale, --units, --seeds and --experiment-prefix (or drop --beyond)`,
+        );
+  const seedsRaw = str('seeds') ?? (beyond ? String(BEYOND_DEFAULT_SEEDS) : '1');
   const seeds = Number(seedsRaw);
   if (!/^\d+$/.test(seedsRaw) || seeds < 1 || seeds > 20)
     throw new CliError(`--seeds ${seedsRaw}: expected an integer in 1..20`);
@@ -131,6 +150,7 @@ export function parseReproduceArgs(argv: string[]): ParsedReproduce | 'help' {
     lengths,
     ...(unitsRaw === undefined ? {} : { units: Number(unitsRaw) }),
     seeds,
+    beyond,
     ...(prefix === undefined ? {} : { experimentPrefix: prefix.trim() }),
     wait: !values['no-wait'],
     json: Boolean(values.json),
@@ -162,7 +182,8 @@ export async function reproduceMain(argv: string[], deps: ReproduceDeps = {}): P
       write(USAGE + '\n');
       return 0;
     }
-    plan = planGrid({ ...parsed, ...(deps.shrink ? { shrink: deps.shrink } : {}) });
+    const shrink = deps.shrink ? { shrink: deps.shrink } : {};
+    plan = parsed.beyond ? planBeyond({ ...parsed, ...shrink }) : planGrid({ ...parsed, ...shrink });
   } catch (err) {
     if (err instanceof CliError || err instanceof RunConfigError) {
       process.stderr.write(`rwa-lab reproduce: ${err.message}\n\n${USAGE}\n`);
@@ -213,7 +234,7 @@ export async function reproduceMain(argv: string[], deps: ReproduceDeps = {}): P
       for (const c of e.configs) {
         const run = await createRun(database, c, {
           experiment: e.name,
-          description: `rwa-lab reproduce --scale ${args.scale}: ${c.steps} steps, ${c.units} units${c.layers > 1 ? `, ${c.layers} layers` : ''}${e.setting.reason ? ` (${e.setting.reason})` : ''}`,
+          description: `rwa-lab reproduce${args.beyond ? ' --beyond' : ''} --scale ${args.scale}: ${c.steps} steps, ${c.units} units${c.layers > 1 ? `, ${c.layers} layers` : ''}${e.setting.reason ? ` (${e.setting.reason})` : ''}`,
         });
         ids.push(run.id);
         describe.set(run.id, `${e.setting.label}, ${c.model}${c.layers > 1 ? ` ×${c.layers}` : ''}, seed ${c.seed}`);
@@ -238,7 +259,7 @@ export async function reproduceMain(argv: string[], deps: ReproduceDeps = {}): P
       'npx rwa-lab report',
       ...plan.map((e) => JSON.stringify(e.name)),
       '--out',
-      `docs/reproduction/${(args.experimentPrefix ?? `reproduce ${args.scale}`).replace(/[^A-Za-z0-9-]+/g, '-')}`,
+      `docs/reproduction/${(args.experimentPrefix ?? `${args.beyond ? 'beyond' : 'reproduce'} ${args.scale}`).replace(/[^A-Za-z0-9-]+/g, '-')}`,
     ].join(' ');
     if (!args.wait) {
       emit(

@@ -147,34 +147,115 @@ export function planGrid(options: GridOptions): PlannedExperiment[] {
   const seeds = options.seeds ?? 1;
   const prefix = options.experimentPrefix ?? `reproduce ${options.scale}`;
   return gridSettings(options.scale, options.tasks, options.lengths).map((scaled) => {
-    const setting =
-      options.units === undefined || options.units === scaled.units
-        ? scaled
-        : {
-            ...scaled,
-            units: options.units,
-            reason: `${options.units} units for every row (--units)${scaled.reason ? `; ${scaled.reason}` : ''}`,
-          };
-    const configs: RunConfig[] = [];
-    for (let seed = 1; seed <= seeds; seed++)
-      for (const model of models)
-        for (const layers of layerCounts) {
-          const input: RunConfigInput = {
-            task: setting.task,
-            taskOptions: setting.taskOptions,
-            model,
-            layers,
-            units: setting.units,
-            steps: setting.steps,
-            batchSize: PAPER_SETTINGS.batchSize,
-            learningRate: PAPER_SETTINGS.learningRate,
-            evalEvery: PAPER_SETTINGS.evalEvery,
-            seed,
-          };
-          configs.push(resolveRunConfig(options.shrink ? options.shrink(input) : input));
-        }
+    const setting = resize(scaled, options.units);
+    const configs = settingConfigs(setting, models, layerCounts, seeds, options.shrink);
     return { name: `${prefix}: ${setting.label}`, setting, configs };
   });
+}
+
+function resize(scaled: GridSetting, units: number | undefined): GridSetting {
+  if (units === undefined || units === scaled.units) return scaled;
+  return {
+    ...scaled,
+    units,
+    reason: `${units} units for every row (--units)${scaled.reason ? `; ${scaled.reason}` : ''}`,
+  };
+}
+
+/** Seed-major runs of one setting: every model at every layer count, seeds 1..seeds, the same data per seed. */
+function settingConfigs(
+  setting: GridSetting,
+  models: readonly ModelKind[],
+  layerCounts: readonly number[],
+  seeds: number,
+  shrink: GridOptions['shrink'],
+): RunConfig[] {
+  const configs: RunConfig[] = [];
+  for (let seed = 1; seed <= seeds; seed++)
+    for (const model of models)
+      for (const layers of layerCounts) {
+        const input: RunConfigInput = {
+          task: setting.task,
+          taskOptions: setting.taskOptions,
+          model,
+          layers,
+          units: setting.units,
+          steps: setting.steps,
+          batchSize: PAPER_SETTINGS.batchSize,
+          learningRate: PAPER_SETTINGS.learningRate,
+          evalEvery: PAPER_SETTINGS.evalEvery,
+          seed,
+        };
+        configs.push(resolveRunConfig(shrink ? shrink(input) : input));
+      }
+  return configs;
+}
+
+/** One part of the plan beyond the paper: these settings (paper row labels), models and depths. */
+export interface BeyondPart {
+  /** What the part asks, for the plan's description. */
+  question: string;
+  labels: readonly string[];
+  models: readonly ModelKind[];
+  layers: readonly number[];
+  /** 'all' takes --seeds (default 3); a number fixes it (the costly coverage rows run one seed). */
+  seeds: 'all' | number;
+}
+
+export const BEYOND_MODELS: readonly ModelKind[] = ['rwa', 'lstm', 'gru', 'rda', 'lstm-attention'];
+
+/**
+ * `rwa-lab reproduce --beyond`: the rows beyond the paper, as one plan. The questions (does depth help RWA? does
+ * RWA beat an LSTM with attention? what do GRU and RDA do?) are asked with several seeds on the cheap T=100
+ * settings; every model also runs every other task once, so each task has a row per model. At the quick scale
+ * every row has 64 units (--units to change), which keeps the whole plan near an hour on two idle cores.
+ */
+export const BEYOND_PARTS: readonly BeyondPart[] = [
+  {
+    question: 'GRU, RDA and LSTM+attention beside RWA and LSTM, with the spread over seeds',
+    labels: ['adding T=100', 'length T=100', 'Reber'],
+    models: BEYOND_MODELS,
+    layers: [1],
+    seeds: 'all',
+  },
+  {
+    question: 'does depth help RWA (and LSTM)? 2 and 3 stacked layers',
+    labels: ['adding T=100'],
+    models: ['rwa', 'lstm'],
+    layers: [2, 3],
+    seeds: 'all',
+  },
+  {
+    question: 'every model on every other task, one seed',
+    labels: ['copy T=100', 'length T=1000', 'MNIST', 'permuted MNIST'],
+    models: BEYOND_MODELS,
+    layers: [1],
+    seeds: 1,
+  },
+];
+
+export const BEYOND_QUICK_UNITS = 64;
+export const BEYOND_DEFAULT_SEEDS = 3;
+
+/** The beyond-the-paper plan: one experiment per setting, `${prefix}: ${label}` (default prefix `beyond SCALE`). */
+export function planBeyond(
+  options: Pick<GridOptions, 'scale' | 'units' | 'seeds' | 'experimentPrefix' | 'shrink'>,
+): PlannedExperiment[] {
+  const units = options.units ?? (options.scale === 'quick' ? BEYOND_QUICK_UNITS : undefined);
+  const prefix = options.experimentPrefix ?? `beyond ${options.scale}`;
+  const byLabel = new Map<string, PlannedExperiment>();
+  for (const scaled of gridSettings(options.scale)) {
+    const setting = resize(scaled, units);
+    for (const part of BEYOND_PARTS) {
+      if (!part.labels.includes(setting.label)) continue;
+      const seeds = part.seeds === 'all' ? (options.seeds ?? BEYOND_DEFAULT_SEEDS) : part.seeds;
+      const configs = settingConfigs(setting, part.models, part.layers, seeds, options.shrink);
+      const planned = byLabel.get(setting.label);
+      if (planned) planned.configs.push(...configs);
+      else byLabel.set(setting.label, { name: `${prefix}: ${setting.label}`, setting, configs });
+    }
+  }
+  return [...byLabel.values()];
 }
 
 /**
@@ -194,7 +275,9 @@ const PER_TIME_STEP: Record<string, number> = {
 export function secondsPerStep(config: RunConfig): number {
   const perTimeStep = PER_TIME_STEP[config.model] ?? 2e-3;
   const T = createTask(config.task, config.taskOptions, 0).sequenceSteps;
-  return perTimeStep * T * (config.units / 250) ** 1.8 * config.layers * (config.batchSize / 100);
+  // Plus what does not shrink with the units (elementwise work, the loop, recording): ~5e-5 s per time step,
+  // which is most of a step at 64 units (measured: 20 ms per RWA adding T=100 step at 64 units, loaded machine).
+  return (perTimeStep * (config.units / 250) ** 1.8 + 5e-5) * T * config.layers * (config.batchSize / 100);
 }
 
 /** Estimated training seconds of a plan on one worker (evaluations add about 1%). */

@@ -23,11 +23,11 @@ test('without tfjs-node the automatic choice is wasm', () => {
   assert.match(engine.backend, /^tfjs wasm/);
 });
 
-test('every cell: outputs within 1e-5 of float64, gradients within 1e-5 of finite differences, no leaks', () => {
+test('every cell and lstm-attention: outputs and gradients within 1e-5 of float64 (finite differences), no leaks', () => {
   const T = 6;
   const lengths = [6, 3, 0];
-  for (const cell of CELL_KINDS) {
-    const spec = tinySpec(cell);
+  for (const cell of [...CELL_KINDS, 'lstm-attention' as const]) {
+    const spec = cell === 'lstm-attention' ? tinySpec('lstm', { readout: 'attention' }) : tinySpec(cell);
     const params = initParams(spec, 2);
     const batch = randomBatch(spec, T, lengths.length, 3, lengths);
     const dY = randomArray(spec.outputSteps * lengths.length * spec.outputSize, 4);

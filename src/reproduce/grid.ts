@@ -261,7 +261,7 @@ export function planBeyond(
 /**
  * Seconds per time step of one training step at batch 100 and 250 units, by model (RWA and LSTM measured;
  * GRU has 3 gate blocks to LSTM's 4 and RDA adds one block to RWA's 3; LSTM+attention measured at LSTM's cost
- * + 2-4% with K = 1; unknown models count as LSTM).
+ * + 4-10% with K = 1, plus its O(K T N) attention below; unknown models count as LSTM).
  */
 const PER_TIME_STEP: Record<string, number> = {
   rwa: 1e-3,
@@ -274,10 +274,17 @@ const PER_TIME_STEP: Record<string, number> = {
 /** Seconds one training step takes at batch 100 on the native engine (the model in QUICK's comment). */
 export function secondsPerStep(config: RunConfig): number {
   const perTimeStep = PER_TIME_STEP[config.model] ?? 2e-3;
-  const T = createTask(config.task, config.taskOptions, 0).sequenceSteps;
+  const task = createTask(config.task, config.taskOptions, 0);
+  const T = task.sequenceSteps;
+  // Attention over the past at each of the K read-out steps (K = T + 20 on the paper's copy task): measured
+  // ~6e-6 s per (k, s) pair, nearly independent of the units (80 ms more per step at K = T = 120 and 64 units,
+  // ~6.5 s at K = T = 1020 and 250 units; native, 2 threads, loaded machine).
+  const attention = config.model === 'lstm-attention' ? 6e-6 * task.outputSteps * T : 0;
   // Plus what does not shrink with the units (elementwise work, the loop, recording): ~5e-5 s per time step,
   // which is most of a step at 64 units (measured: 20 ms per RWA adding T=100 step at 64 units, loaded machine).
-  return (perTimeStep * (config.units / 250) ** 1.8 + 5e-5) * T * config.layers * (config.batchSize / 100);
+  return (
+    ((perTimeStep * (config.units / 250) ** 1.8 + 5e-5) * T * config.layers + attention) * (config.batchSize / 100)
+  );
 }
 
 /** Estimated training seconds of a plan on one worker (evaluations add about 1%). */

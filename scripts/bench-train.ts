@@ -8,8 +8,8 @@
  *   npm run bench:train -- --models rwa --T 100 --steps 3  # a quick run
  *   node dist/scripts/bench-train.js --no-tfjs --no-peer --json bench.json
  *
- * Flags: --models rwa,lstm,gru,rda,lstm-attention  --T 100,1000  --steps N (timed steps, default 5; tfjs runs at most 2 at
- * T >= 1000)  --warmup N (default 1)  --threads 1,2 (native thread counts; default 1 and all cores)
+ * Flags: --models rwa,lstm,gru,rda,lstm-attention  --T 100,1000  --steps N (timed steps, default 5; tfjs runs one step
+ * without warm-up at T >= 1000: it takes seconds per step)  --warmup N (default 1)  --threads 1,2 (native thread counts; default 1 and all cores)
  * --no-tfjs  --no-peer  --peer-dir DIR  --json FILE.
  * The machine may be shared: compare ratios measured in the same run, not absolute times. CPU time is
  * printed next to wall time so a busy machine shows up as cpu < wall x threads.
@@ -193,7 +193,10 @@ function peerAvailable(o: Options): string | undefined {
   return undefined;
 }
 
-/** The blocked sgemm on the products of one step (per-step forward and input gradient, and the weight gradient over a chunk of 25 steps). */
+/**
+ * The blocked sgemm on the products of one step: per-step forward and input gradient, and the weight gradient
+ * over a block of rows (backward adds 3 steps x 50 batch rows at a time; also 25 steps x B as one product).
+ */
 function kernelGflops(threads: number[]): { shape: string; threads: number; gflops: number }[] {
   const loaded = loadNativeAddon();
   if ('error' in loaded) return [];
@@ -204,6 +207,8 @@ function kernelGflops(threads: number[]): { shape: string; threads: number; gflo
     ['fwd lstm (B x W) @ (W x 4N)', false, false, B, 4 * N, W],
     ['dX  rwa  (B x 2N) @ (2N x N)^T', false, true, B, N, 2 * N],
     ['dX  lstm (B x 4N) @ (4N x N)^T', false, true, B, N, 4 * N],
+    ['dW  rwa  (150 x W)^T @ (150 x 2N)', true, false, W, 2 * N, 150],
+    ['dW  lstm (150 x W)^T @ (150 x 4N)', true, false, W, 4 * N, 150],
     ['dW  rwa  (25B x W)^T @ (25B x 2N)', true, false, W, 2 * N, 25 * B],
     ['dW  lstm (25B x W)^T @ (25B x 4N)', true, false, W, 4 * N, 25 * B],
   ];
@@ -260,7 +265,8 @@ async function main() {
     console.log(cells.map((c, i) => (i < 2 ? c.padEnd(34) : c.padStart(10))).join(' '));
   console.log(
     `\nms per training step, batch ${B}, ${N} units, F=${F}, O=1: median of ${o.steps} (wall, process cpu) and the ` +
-      'fastest step; GFLOP/s and the compute floor from the median; speed-up over the peer by medians and by fastest steps',
+      'fastest step (tfjs at T >= 1000: one step, no warm-up); GFLOP/s and the compute floor from the median; ' +
+      'speed-up over the peer by medians and by fastest steps',
   );
   print(['model T', 'engine', 'wall ms', 'cpu ms', 'min ms', 'GFLOP/s', 'vs floor', 'peer/this', 'min ratio']);
   for (const cell of o.models) {
@@ -286,7 +292,7 @@ async function main() {
       }
       for (const { label, engine } of engines) {
         const isTfjs = engine.name === 'tfjs';
-        const steps = isTfjs && T >= 1000 ? Math.min(o.steps, 2) : o.steps;
+        const steps = isTfjs && T >= 1000 ? 1 : o.steps;
         const warmup = isTfjs && T >= 1000 ? 0 : o.warmup;
         const t = timeSteps(engine, cell, T, steps, warmup);
         const threads = Number(/(\d+) thread/.exec(label)?.[1] ?? 1);

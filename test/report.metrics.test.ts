@@ -89,10 +89,13 @@ test('the wall time at the threshold comes from the curve', () => {
   assert.equal(r.wallTime, 10);
 });
 
-test('final value is the mean of the last 10 evaluations (or of all, when fewer)', () => {
-  const values = Array.from({ length: 30 }, (_, i) => i);
-  assert.equal(finalValue(curve(values)), (20 + 29) / 2);
-  assert.equal(finalValue(curve([1, 2, 3])), 2);
+test("final value is the mean of the last 10 evaluations, of at most the last quarter of a short run's", () => {
+  const values = Array.from({ length: 40 }, (_, i) => i);
+  assert.equal(finalValue(curve(values)), (30 + 39) / 2);
+  // 11 evaluations (a 1,000-step run): the last 2, not 10 that are mostly the start of training.
+  assert.equal(finalValue(curve([9, 9, 9, 9, 9, 9, 9, 9, 9, 1, 3])), 2);
+  assert.equal(finalValue(curve(Array.from({ length: 21 }, (_, i) => i))), (16 + 20) / 2);
+  assert.equal(finalValue(curve([1, 2, 3])), 3);
   assert.equal(finalValue([]), null);
 });
 

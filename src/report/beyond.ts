@@ -10,7 +10,8 @@
 import type { Spread } from './metrics.js';
 import { fmtInt, fmtValue, modelName, type ReportRow, type TaskGroup } from './summary.js';
 
-type Verdict = 'sooner' | 'later' | 'same' | 'unknown';
+/** sooner/later: beyond the seed spread; more/fewer: reached the threshold in more/fewer of its runs. */
+type Verdict = 'sooner' | 'later' | 'same' | 'more' | 'fewer' | 'unknown';
 
 const allReached = (r: ReportRow) => r.reached === r.runs.length && r.steps !== null;
 const longest = (r: ReportRow) => Math.max(...r.runs.map((s) => s.steps));
@@ -36,8 +37,11 @@ export function compareSteps(a: ReportRow, b: ReportRow): Verdict {
   if (allReached(a) && b.reached === 0) return 'sooner';
   if (allReached(b) && a.reached === 0) return 'later';
   if (a.reached === 0 && b.reached === 0) return 'same';
-  if (!allReached(a) || !allReached(b))
-    return a.reached > b.reached ? 'sooner' : a.reached < b.reached ? 'later' : 'unknown';
+  if (!allReached(a) || !allReached(b)) {
+    const fa = a.reached / a.runs.length;
+    const fb = b.reached / b.runs.length;
+    return fa > fb ? 'more' : fa < fb ? 'fewer' : 'unknown';
+  }
   if (a.steps!.max < b.steps!.min) return 'sooner';
   if (a.steps!.min > b.steps!.max) return 'later';
   return 'same';
@@ -63,6 +67,8 @@ function versus(g: TaskGroup, a: ReportRow, b: ReportRow): string {
       sooner: `${a.label} reached the threshold sooner than ${b.label}`,
       later: `${a.label} reached the threshold later than ${b.label}`,
       same: `no difference between ${a.label} and ${b.label} beyond the seed spread`,
+      more: `${a.label} reached the threshold in more of its runs than ${b.label}`,
+      fewer: `${a.label} reached the threshold in fewer of its runs than ${b.label}`,
       unknown: `${a.label} and ${b.label} each reached it in only some runs`,
     }[v];
     return `${words} (${describeSteps(a)}; ${describeSteps(b)})`;
@@ -73,6 +79,8 @@ function versus(g: TaskGroup, a: ReportRow, b: ReportRow): string {
     sooner: `${a.label} ended better than ${b.label}`,
     later: `${a.label} ended worse than ${b.label}`,
     same: `no difference in ${what} between ${a.label} and ${b.label} beyond the seed spread`,
+    more: `${a.label} ended better than ${b.label}`,
+    fewer: `${a.label} ended worse than ${b.label}`,
     unknown: `${a.label} and ${b.label} cannot be compared`,
   }[v];
   return `${words} (${what}: ${describeFinal(a, g.finalMetric)}; ${describeFinal(b, g.finalMetric)})`;
@@ -118,13 +126,33 @@ export function beyondPaper(g: TaskGroup): string[] {
     if (!base || deeper.length === 0) continue;
     const name = modelName(model);
     const verdicts = deeper.map((d) => (g.threshold ? compareSteps(d, base) : compareFinal(d, base, g.finalMetric)));
-    const answer = verdicts.every((v) => v === 'sooner')
-      ? 'yes: every deeper stack beat one layer beyond the seed spread'
-      : verdicts.every((v) => v === 'later')
-        ? 'no: every deeper stack did worse than one layer beyond the seed spread'
+    const better = (v: Verdict) => v === 'sooner' || v === 'more';
+    const worse = (v: Verdict) => v === 'later' || v === 'fewer';
+    const answer = verdicts.every(better)
+      ? 'yes'
+      : verdicts.every(worse)
+        ? 'no, it hurt'
         : verdicts.every((v) => v === 'same')
           ? 'no difference beyond the seed spread'
-          : 'mixed';
+          : 'it depends on the depth';
+    const phrase: Record<Verdict, string> = g.threshold
+      ? {
+          sooner: 'sooner than 1 layer',
+          later: 'later than 1 layer',
+          same: 'no difference from 1 layer beyond the seed spread',
+          more: 'reached it in more runs than 1 layer',
+          fewer: 'reached it in fewer runs than 1 layer',
+          unknown: 'unclear (few runs reached it)',
+        }
+      : {
+          sooner: 'ended better than 1 layer',
+          later: 'ended worse than 1 layer',
+          same: 'no difference from 1 layer beyond the seed spread',
+          more: 'ended better than 1 layer',
+          fewer: 'ended worse than 1 layer',
+          unknown: 'unclear',
+        };
+    const perDepth = deeper.map((d, i) => `${d.layers} layers ${phrase[verdicts[i]!]}`).join(', ');
     const detail = [base, ...deeper]
       .map((r) =>
         g.threshold
@@ -132,7 +160,7 @@ export function beyondPaper(g: TaskGroup): string[] {
           : describeFinal(r, g.finalMetric, `${r.layers} layer${r.layers > 1 ? 's' : ''}`),
       )
       .join('; ');
-    out.push(`Does depth help ${name}? ${answer} (${detail}).`);
+    out.push(`Does depth help ${name}? ${answer}: ${perDepth} (${detail}).`);
   }
 
   // RWA against an LSTM with attention over its past states.

@@ -12,7 +12,8 @@
  *   "from which it stays" would not: the median of the paper's length and copy-LSTM runs dips back later.
  * - holds from: the first evaluation from which the trailing median meets the threshold at every later
  *   evaluation (null when the last one does not), reported beside it when the two differ.
- * - final value: the mean of the last FINAL_WINDOW (10) evaluations, as the paper's table.
+ * - final value: the mean of the last FINAL_WINDOW (10) evaluations, as the paper's table, but of at most the
+ *   last quarter of a short run's evaluations (see finalValue).
  * Non-finite values (a diverged run) count as failing: +Infinity for a loss, -Infinity for an accuracy.
  */
 
@@ -85,10 +86,15 @@ export function stepsToThreshold(
   };
 }
 
-/** Mean of the last `count` evaluations (all of them when fewer); null for an empty curve. */
+/**
+ * Mean of the last `count` evaluations, but of no more than the last quarter of the curve (at least one), so a
+ * short run's "final" is its end and not mostly its start: 11 evaluations (1,000 steps) give the last 2; the
+ * paper's runs (hundreds of evaluations) the last 10. Null for an empty curve.
+ */
 export function finalValue(points: readonly Point[], count = FINAL_WINDOW): number | null {
   if (points.length === 0) return null;
-  const tail = points.slice(-count).map((p) => p.value);
+  const window = Math.max(1, Math.min(count, Math.floor(points.length / 4)));
+  const tail = points.slice(-window).map((p) => p.value);
   return tail.reduce((a, b) => a + b, 0) / tail.length;
 }
 

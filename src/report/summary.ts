@@ -20,7 +20,7 @@ export interface RunSummary {
   /** Trainable parameters (cells and readout); null for a model this version cannot size. */
   params: number | null;
   reach: ThresholdResult | null;
-  /** Mean of the last 10 test evaluations of the final metric. */
+  /** Mean of the last 10 test evaluations of the final metric (the last quarter of a short run; metrics.finalValue). */
   final: number | null;
   steps: number;
   wallSeconds: number | null;

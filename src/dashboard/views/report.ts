@@ -363,7 +363,7 @@ export function reportView(root: HTMLElement, store: Store) {
         : [notice('empty', 'These experiments have no runs yet.')]),
       el('p', {
         class: 'hint',
-        text: 'Steps to threshold: the first test evaluation at which the median of the last 5 meets the threshold. Final: mean of the last 10 test evaluations. Several seeds: mean ± sd (min–max, n).',
+        text: 'Steps to threshold: the first test evaluation at which the median of the last 5 meets the threshold. Final: mean of the last 10 test evaluations (of the last quarter of a shorter run). Several seeds: mean ± sd (min–max, n).',
       }),
     );
   }

@@ -277,9 +277,9 @@ export function secondsPerStep(config: RunConfig): number {
   const task = createTask(config.task, config.taskOptions, 0);
   const T = task.sequenceSteps;
   // Attention over the past at each of the K read-out steps (K = T + 20 on the paper's copy task): measured
-  // ~6e-6 s per (k, s) pair, nearly independent of the units (80 ms more per step at K = T = 120 and 64 units,
-  // ~6.5 s at K = T = 1020 and 250 units; native, 2 threads, loaded machine).
-  const attention = config.model === 'lstm-attention' ? 6e-6 * task.outputSteps * T : 0;
+  // ~2.5e-6 s per (k, s) pair, nearly independent of the units (~30 ms more per step at K = T = 120 and 64 units,
+  // ~2.5 s at K = T = 1020 and 250 units; native, 2 threads, loaded machine).
+  const attention = config.model === 'lstm-attention' ? 2.5e-6 * task.outputSteps * T : 0;
   // Plus what does not shrink with the units (elementwise work, the loop, recording): ~5e-5 s per time step,
   // which is most of a step at 64 units (measured: 20 ms per RWA adding T=100 step at 64 units, loaded machine).
   return (

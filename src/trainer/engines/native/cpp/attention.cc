@@ -19,6 +19,7 @@
 
 #include "model.h"
 #include "threadpool.h"
+#include "vmath.h"
 
 namespace rwa {
 namespace {
@@ -108,13 +109,17 @@ void attention_forward(Model& M, const float* H, float* outputs) {
           float mx = -INFINITY;
           for (long s = 0; s <= t; s++)
             if (M.live(s, b)) mx = std::max(mx, a[s]);
-          double sum = 0;
-          for (long s = 0; s < T; s++) {
-            a[s] = s <= t && M.live(s, b) ? std::exp(a[s] - mx) : 0.0f;
-            sum += a[s];
+          std::fill(a + t + 1, a + T, 0.0f);
+          if (mx == -INFINITY) {  // no keys (length 0): alpha = 0, c = 0
+            std::fill(a, a + t + 1, 0.0f);
+          } else {
+            for (long s = 0; s <= t; s++) a[s] = M.live(s, b) ? a[s] - mx : -INFINITY;
+            vm::exp(a, a, t + 1);  // exp(-inf) = 0 for the masked steps
+            double sum = 0;
+            for (long s = 0; s <= t; s++) sum += a[s];
+            const float inv = static_cast<float>(1.0 / sum);  // sum >= 1: the max term is exp(0)
+            for (long s = 0; s <= t; s++) a[s] *= inv;
           }
-          const float inv = sum > 0 ? static_cast<float>(1.0 / sum) : 0.0f;  // no keys (length 0): alpha = 0
-          for (long s = 0; s <= t; s++) a[s] *= inv;
           std::memcpy(A.ch.data() + (kk * B + b) * 2 * N + N, M.hk.data() + (kk * B + b) * N, N * sizeof(float));
         }
         // c = alpha H: (k1-k0, S) x (S, N) into the first half of [c_t, h_t].
@@ -124,7 +129,7 @@ void attention_forward(Model& M, const float* H, float* outputs) {
   // hTilde = tanh([c, h] Wc + bc); y = hTilde Wo + bo.
   for (long r = 0; r < R; r++) std::memcpy(A.ht.data() + r * N, p + of.bc, N * sizeof(float));
   gemm::sgemm(false, false, R, N, 2 * N, 1.0f, A.ch.data(), 2 * N, p + of.Wc, N, 1.0f, A.ht.data(), N, M.threads);
-  for (long i = 0; i < R * N; i++) A.ht[i] = std::tanh(A.ht[i]);
+  vm::tanh(A.ht.data(), A.ht.data(), R * N);
   for (long r = 0; r < R; r++) std::memcpy(outputs + r * O, p + of.bo, O * sizeof(float));
   gemm::sgemm(false, false, R, O, N, 1.0f, A.ht.data(), N, p + of.Wo, O, 1.0f, outputs, O, M.threads);
 }

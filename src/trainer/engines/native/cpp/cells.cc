@@ -42,7 +42,7 @@ void cell_finish_backward(Model& M, int l) {
 
 long cell_stored_width(Cell cell, long N, int a) {
   switch (cell) {
-    case Cell::Rwa: return a < 6 ? N : 0;           // u, tanh(g), w, sp, d, r
+    case Cell::Rwa: return a < 5 ? N : 0;           // u, tanh(g), ws (w and sp, rwa.cc), d, r
     case Cell::Lstm: return a == 0 ? 4 * N : a == 1 ? N : 0;  // gates, tanh(c)
     case Cell::Gru: return a < 4 ? N : 0;           // z, r, h~, r h_{t-1}
     case Cell::Rda: return a == 2 || a == 3 || a == 5 ? 2 * N : a < 6 ? N : 0;  // see rda.cc

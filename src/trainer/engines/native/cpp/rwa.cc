@@ -6,7 +6,10 @@
 // (gN, gD), which keeps every quantity bounded:
 //   q = dh (1 - h^2);  gN = cN + q / d;  gD = cD - q r / d   (r = n / d; cN, cD carried from t+1)
 //   dz = gN w;  da = (gN z + gD) w;  du = dz tanh(g);  dg = dz u (1 - tanh(g)^2);  carry cN = gN sp, cD = gD sp
-// Stored per step: u, tanh(g), w, sp, d, r (st[0..5]) and h.
+// One of the two exponents m_{t-1} - m_t and a - m_t is 0, so one exp gives both: e = e^{-|a - m_{t-1}|}
+// (e^{m_{t-1} - a} when a sets the new max, else e^{a - m_{t-1}}); stored as ws = -e or +e: sign set means
+// (w = 1, sp = e), clear means (w = e, sp = 1) (the sign bit, so a zero keeps its meaning).
+// Stored per step: u, tanh(g), ws, d, r (st[0..4]) and h.
 #include <algorithm>
 #include <cmath>
 
@@ -18,49 +21,53 @@ namespace rwa {
 
 namespace {
 
-// u = pu + bu; tg = pg + bg (tanh applied after); m <- max(m, a); e = [m_old - m_new | a - m_new] (exp after)
+// u = pu + bu; tg = pg + bg (tanh applied after); m <- max(m, a); e = -|a - m_old| (exp after), and in
+// e[N + j] whether a set the new max (1) or not (0)
 void rwa_fwd_pre(long N, const float* __restrict pu, const float* __restrict pg, const float* __restrict pa,
                  const float* __restrict bu, const float* __restrict bg, float* __restrict u, float* __restrict tg,
                  float* __restrict m, float* __restrict e) {
   for (long j = 0; j < N; j++) {
     u[j] = pu[j] + bu[j];
     tg[j] = pg[j] + bg[j];
-    float mn = m[j] > pa[j] ? m[j] : pa[j];
-    e[j] = m[j] - mn;
-    e[N + j] = pa[j] - mn;
-    m[j] = mn;
+    const bool anew = !(m[j] > pa[j]);  // the new max is a (as in max(m, a) = m > a ? m : a)
+    e[j] = anew ? m[j] - pa[j] : pa[j] - m[j];
+    e[N + j] = anew ? 1.0f : 0.0f;
+    m[j] = anew ? pa[j] : m[j];
   }
 }
 
-void rwa_fwd_post(long N, const float* __restrict esp, const float* __restrict ew, const float* __restrict u,
-                  const float* __restrict tg, float* __restrict sp, float* __restrict w, float* __restrict n,
-                  float* __restrict d, float* __restrict dd, float* __restrict r) {
+void rwa_fwd_post(long N, const float* __restrict e, const float* __restrict anew, const float* __restrict u,
+                  const float* __restrict tg, float* __restrict ws, float* __restrict n, float* __restrict d,
+                  float* __restrict dd, float* __restrict r) {
   for (long j = 0; j < N; j++) {
-    sp[j] = esp[j];
-    w[j] = ew[j];
-    n[j] = n[j] * esp[j] + u[j] * tg[j] * ew[j];
-    d[j] = d[j] * esp[j] + ew[j];
+    const bool a = anew[j] != 0.0f;
+    const float sp = a ? e[j] : 1.0f, w = a ? 1.0f : e[j];
+    ws[j] = a ? -e[j] : e[j];
+    n[j] = n[j] * sp + u[j] * tg[j] * w;
+    d[j] = d[j] * sp + w;
     dd[j] = d[j];
     r[j] = n[j] / d[j];
   }
 }
 
 void rwa_bwd_row(long N, const float* __restrict dh, const float* __restrict h, const float* __restrict u,
-                 const float* __restrict tg, const float* __restrict w, const float* __restrict sp,
-                 const float* __restrict dd, const float* __restrict r, float* __restrict cN, float* __restrict cD,
-                 float* __restrict du, float* __restrict dg, float* __restrict da) {
+                 const float* __restrict tg, const float* __restrict ws, const float* __restrict dd,
+                 const float* __restrict r, float* __restrict cN, float* __restrict cD, float* __restrict du,
+                 float* __restrict dg, float* __restrict da) {
   for (long j = 0; j < N; j++) {
+    const bool anew = std::signbit(ws[j]);
+    const float w = anew ? 1.0f : ws[j], sp = anew ? -ws[j] : 1.0f;
     float q = dh[j] * (1.0f - h[j] * h[j]);
     float inv = 1.0f / dd[j];
     float gN = cN[j] + q * inv;
     float gD = cD[j] - q * r[j] * inv;
     float z = u[j] * tg[j];
-    float dz = gN * w[j];
+    float dz = gN * w;
     du[j] = dz * tg[j];
     dg[j] = dz * u[j] * (1.0f - tg[j] * tg[j]);
-    da[j] = (gN * z + gD) * w[j];
-    cN[j] = gN * sp[j];
-    cD[j] = gD * sp[j];
+    da[j] = (gN * z + gD) * w;
+    cN[j] = gN * sp;
+    cD[j] = gD * sp;
   }
 }
 
@@ -68,25 +75,29 @@ void rwa_bwd_row(long N, const float* __restrict dh, const float* __restrict h, 
 // AVX-512: the whole forward update of one row in one pass (the three loops and three vmath calls above).
 RWA_AVX512 void rwa_fwd_row_avx512(long N, const float* __restrict pu, const float* __restrict pg,
                                    const float* __restrict pa, const float* __restrict bu, const float* __restrict bg,
-                                   float* __restrict u, float* __restrict tg, float* __restrict w, float* __restrict sp,
+                                   float* __restrict u, float* __restrict tg, float* __restrict ws,
                                    float* __restrict dd, float* __restrict r, float* __restrict n, float* __restrict d,
                                    float* __restrict m, float* __restrict h) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512i sign = _mm512_set1_epi32(static_cast<int>(0x80000000u));
   for (long j = 0; j < N; j += 16) {
     const __mmask16 k = N - j >= 16 ? 0xffff : static_cast<__mmask16>((1u << (N - j)) - 1);
     __m512 vu = _mm512_add_ps(_mm512_maskz_loadu_ps(k, pu + j), _mm512_maskz_loadu_ps(k, bu + j));
     __m512 vg = v512::tanh16(_mm512_add_ps(_mm512_maskz_loadu_ps(k, pg + j), _mm512_maskz_loadu_ps(k, bg + j)));
     __m512 va = _mm512_maskz_loadu_ps(k, pa + j);
     __m512 vm = _mm512_maskz_loadu_ps(k, m + j);
-    __m512 mn = _mm512_max_ps(vm, va);  // m > a ? m : a
-    __m512 es = v512::exp16(_mm512_sub_ps(vm, mn));
-    __m512 ew = v512::exp16(_mm512_sub_ps(va, mn));
+    const __mmask16 anew = _mm512_cmp_ps_mask(vm, va, _CMP_NGT_UQ);  // !(m > a): the new max is a
+    __m512 mn = _mm512_mask_blend_ps(anew, vm, va);
+    __m512 e = v512::exp16(_mm512_mask_blend_ps(anew, _mm512_sub_ps(va, vm), _mm512_sub_ps(vm, va)));
+    __m512 es = _mm512_mask_blend_ps(anew, one, e);  // sp
+    __m512 ew = _mm512_mask_blend_ps(anew, e, one);  // w
     __m512 vn = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, n + j), es), _mm512_mul_ps(_mm512_mul_ps(vu, vg), ew));
     __m512 vd = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, d + j), es), ew);
     __m512 vr = _mm512_div_ps(vn, vd);
+    __m512i ei = _mm512_castps_si512(e);
     _mm512_mask_storeu_ps(u + j, k, vu);
     _mm512_mask_storeu_ps(tg + j, k, vg);
-    _mm512_mask_storeu_ps(w + j, k, ew);
-    _mm512_mask_storeu_ps(sp + j, k, es);
+    _mm512_mask_storeu_ps(ws + j, k, _mm512_castsi512_ps(_mm512_mask_xor_epi32(ei, anew, ei, sign)));
     _mm512_mask_storeu_ps(dd + j, k, vd);
     _mm512_mask_storeu_ps(r + j, k, vr);
     _mm512_mask_storeu_ps(n + j, k, vn);
@@ -98,8 +109,8 @@ RWA_AVX512 void rwa_fwd_row_avx512(long N, const float* __restrict pu, const flo
 
 // AVX-512 form of rwa_bwd_row, with dh += ext folded in (ext may be null).
 RWA_AVX512 void rwa_bwd_row_avx512(long N, float* __restrict dh, const float* __restrict ext, const float* __restrict h,
-                                   const float* __restrict u, const float* __restrict tg, const float* __restrict w,
-                                   const float* __restrict sp, const float* __restrict dd, const float* __restrict r,
+                                   const float* __restrict u, const float* __restrict tg, const float* __restrict ws,
+                                   const float* __restrict dd, const float* __restrict r,
                                    float* __restrict cN, float* __restrict cD, float* __restrict du,
                                    float* __restrict dg, float* __restrict da) {
   const __m512 one = _mm512_set1_ps(1.0f);
@@ -117,7 +128,10 @@ RWA_AVX512 void rwa_bwd_row_avx512(long N, float* __restrict dh, const float* __
     __m512 gD = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, cD + j),
                               _mm512_mul_ps(_mm512_mul_ps(q, _mm512_maskz_loadu_ps(k, r + j)), inv));
     __m512 vu = _mm512_maskz_loadu_ps(k, u + j), vt = _mm512_maskz_loadu_ps(k, tg + j);
-    __m512 vw = _mm512_maskz_loadu_ps(k, w + j), vs = _mm512_maskz_loadu_ps(k, sp + j);
+    __m512 vws = _mm512_maskz_loadu_ps(k, ws + j);
+    const __mmask16 anew = _mm512_cmplt_epi32_mask(_mm512_castps_si512(vws), _mm512_setzero_si512());  // sign set
+    __m512 vw = _mm512_mask_blend_ps(anew, vws, one);
+    __m512 vs = _mm512_mask_blend_ps(anew, one, v512::abs16(vws));
     __m512 dz = _mm512_mul_ps(gN, vw);
     _mm512_mask_storeu_ps(du + j, k, _mm512_mul_ps(dz, vt));
     _mm512_mask_storeu_ps(dg + j, k, _mm512_mul_ps(_mm512_mul_ps(dz, vu), _mm512_sub_ps(one, _mm512_mul_ps(vt, vt))));
@@ -184,24 +198,23 @@ void rwa_forward_step(Model& M, int l, long t, long b0, long b1, float* tmp) {
     const long row = (s * B + b) * N;
     float* u = Ly.st[0].data() + row;
     float* tg = Ly.st[1].data() + row;
-    float* w = Ly.st[2].data() + row;
-    float* sp = Ly.st[3].data() + row;
-    float* dd = Ly.st[4].data() + row;
-    float* r = Ly.st[5].data() + row;
+    float* ws = Ly.st[2].data() + row;
+    float* dd = Ly.st[3].data() + row;
+    float* r = Ly.st[4].data() + row;
     float* n = Ly.n.data() + b * N;
     float* d = Ly.d.data() + b * N;
     float* m = Ly.m.data() + b * N;
     const float* pu = Ly.pre.data() + b * G;
 #if RWA_X86
     if (avx512) {
-      rwa_fwd_row_avx512(N, pu, pu + N, pu + 2 * N, bu, bg, u, tg, w, sp, dd, r, n, d, m, hout + b * N);
+      rwa_fwd_row_avx512(N, pu, pu + N, pu + 2 * N, bu, bg, u, tg, ws, dd, r, n, d, m, hout + b * N);
       continue;
     }
 #endif
     rwa_fwd_pre(N, pu, pu + N, pu + 2 * N, bu, bg, u, tg, m, tmp);
     vm::tanh(tg, tg, N);
-    vm::exp(tmp, tmp, 2 * N);
-    rwa_fwd_post(N, tmp, tmp + N, u, tg, sp, w, n, d, dd, r);
+    vm::exp(tmp, tmp, N);
+    rwa_fwd_post(N, tmp, tmp + N, u, tg, ws, n, d, dd, r);
     vm::tanh(hout + b * N, r, N);
   }
 }
@@ -220,8 +233,8 @@ void rwa_backward_step(Model& M, int l, long t, long t0, long b0, long b1, const
       const long row = (t * B + b) * N;
       rwa_bwd_row_avx512(N, dh, ext ? ext + b * N : nullptr, Ly.hs.data() + ((t + 1) * B + b) * N,
                          Ly.st[0].data() + row, Ly.st[1].data() + row, Ly.st[2].data() + row, Ly.st[3].data() + row,
-                         Ly.st[4].data() + row, Ly.st[5].data() + row, Ly.c1.data() + b * N, Ly.c2.data() + b * N,
-                         prow, prow + N, prow + 2 * N);
+                         Ly.st[4].data() + row, Ly.c1.data() + b * N, Ly.c2.data() + b * N, prow, prow + N,
+                         prow + 2 * N);
       continue;
     }
 #endif
@@ -233,12 +246,11 @@ void rwa_backward_step(Model& M, int l, long t, long t0, long b0, long b1, const
     const long row = (t * B + b) * N;
     const float* u = Ly.st[0].data() + row;
     const float* tg = Ly.st[1].data() + row;
-    const float* w = Ly.st[2].data() + row;
-    const float* sp = Ly.st[3].data() + row;
-    const float* dd = Ly.st[4].data() + row;
-    const float* r = Ly.st[5].data() + row;
+    const float* ws = Ly.st[2].data() + row;
+    const float* dd = Ly.st[3].data() + row;
+    const float* r = Ly.st[4].data() + row;
     const float* h = Ly.hs.data() + ((t + 1) * B + b) * N;
-    rwa_bwd_row(N, dh, h, u, tg, w, sp, dd, r, Ly.c1.data() + b * N, Ly.c2.data() + b * N, prow, prow + N, prow + 2 * N);
+    rwa_bwd_row(N, dh, h, u, tg, ws, dd, r, Ly.c1.data() + b * N, Ly.c2.data() + b * N, prow, prow + N, prow + 2 * N);
   }
   gemm::gemm_rows(b1 - b0, dp + b0 * G + N, G, Ly.bw, Ly.dxh.data() + b0 * Wb, Wb, false);
   if (l > 0) gemm::gemm_rows(b1 - b0, dp + b0 * G, G, Ly.bw2, Ly.dxh.data() + b0 * Wb, Wb, true);

@@ -130,3 +130,32 @@ test("the paper's pair alone adds nothing beyond the paper; the Markdown lists t
     /Beyond the paper/,
   );
 });
+
+test('one run a side: numbers but no verdict, unless one reached the threshold and the other never did', () => {
+  const [group] = buildReport([...seeds('rwa', [800]), ...seeds('rda', [1000]), ...seeds('gru', [null])]);
+  assert.deepEqual(group!.beyond.slice(1), [
+    'RDA against RWA: one run each, no spread to judge a difference by (RDA 1,200 steps (1/1 runs); RWA 1,000 steps (1/1 runs)).',
+    'GRU against RWA: GRU reached the threshold later than RWA, in one run each (GRU never in 3,000 steps (0/1); RWA 1,000 steps (1/1 runs)).',
+  ]);
+  // No model reached it: the ranking goes by the final value.
+  const [none] = buildReport([...seeds('rwa', [null]), ...seeds('gru', [null])]);
+  assert.match(
+    none!.beyond[0]!,
+    /^No model reached the threshold in 3,000 steps\. Final loss, one layer of 64 units, best first: /,
+  );
+});
+
+test('MNIST and permuted MNIST stay apart (their paper rows differ only by variant)', () => {
+  const mnist = (variant: string) => {
+    const r = run('rwa', null);
+    return { ...r, task: 'mnist', length: null, config: { ...r.config, task: 'mnist', taskOptions: { variant } } };
+  };
+  const groups = buildReport([mnist('pixels'), mnist('permuted'), mnist('permuted')]);
+  assert.deepEqual(
+    groups.map((g) => [g.key, g.label, g.rows[0]!.runs.length]),
+    [
+      ['mnist', 'MNIST', 1],
+      ['mnist-permuted', 'permuted MNIST', 2],
+    ],
+  );
+});

@@ -60,9 +60,15 @@ export function compareFinal(a: ReportRow, b: ReportRow, metric: 'loss' | 'accur
 
 /** How a compares with b, in words: on steps where the group has a threshold both can be judged by, else on the final value. */
 function versus(g: TaskGroup, a: ReportRow, b: ReportRow): string {
+  // One run on either side has no spread to judge a difference by: give the numbers, and a verdict only where
+  // one reached the threshold and the other never did.
+  const single = a.runs.length < 2 || b.runs.length < 2;
   const useSteps = g.threshold !== undefined && (a.reached > 0 || b.reached > 0);
   if (useSteps) {
     const v = compareSteps(a, b);
+    const detail = `(${describeSteps(a)}; ${describeSteps(b)})`;
+    if (single && !((allReached(a) && b.reached === 0) || (allReached(b) && a.reached === 0)))
+      return `one run each, no spread to judge a difference by ${detail}`;
     const words = {
       sooner: `${a.label} reached the threshold sooner than ${b.label}`,
       later: `${a.label} reached the threshold later than ${b.label}`,
@@ -71,10 +77,12 @@ function versus(g: TaskGroup, a: ReportRow, b: ReportRow): string {
       fewer: `${a.label} reached the threshold in fewer of its runs than ${b.label}`,
       unknown: `${a.label} and ${b.label} each reached it in only some runs`,
     }[v];
-    return `${words} (${describeSteps(a)}; ${describeSteps(b)})`;
+    return `${words}${single ? ', in one run each' : ''} ${detail}`;
   }
-  const v = compareFinal(a, b, g.finalMetric);
   const what = `final ${g.finalMetric}`;
+  const detail = `(${what}: ${describeFinal(a, g.finalMetric)}; ${describeFinal(b, g.finalMetric)})`;
+  if (single) return `one run each, no spread to judge a difference by ${detail}`;
+  const v = compareFinal(a, b, g.finalMetric);
   const words = {
     sooner: `${a.label} ended better than ${b.label}`,
     later: `${a.label} ended worse than ${b.label}`,
@@ -83,7 +91,7 @@ function versus(g: TaskGroup, a: ReportRow, b: ReportRow): string {
     fewer: `${a.label} ended worse than ${b.label}`,
     unknown: `${a.label} and ${b.label} cannot be compared`,
   }[v];
-  return `${words} (${what}: ${describeFinal(a, g.finalMetric)}; ${describeFinal(b, g.finalMetric)})`;
+  return `${words} ${detail}`;
 }
 
 /** The trained rows at the group's most common size (rows of other sizes answer other questions). */
@@ -105,17 +113,25 @@ export function beyondPaper(g: TaskGroup): string[] {
 
   // Every one-layer model side by side, when there is more than the paper's pair.
   if (one.some((r) => r.model !== 'rwa' && r.model !== 'lstm') && one.length >= 2) {
+    // By steps to threshold; when no run reached it, by the final value.
+    const bySteps = g.threshold !== undefined && one.some((r) => r.reached > 0);
+    const byFinal = (a: ReportRow, b: ReportRow) =>
+      g.finalMetric === 'loss'
+        ? (a.final?.mean ?? Infinity) - (b.final?.mean ?? Infinity)
+        : (b.final?.mean ?? -Infinity) - (a.final?.mean ?? -Infinity);
     const ranked = [...one].sort((a, b) =>
-      g.threshold
+      bySteps
         ? b.reached / b.runs.length - a.reached / a.runs.length ||
           (a.steps?.mean ?? Infinity) - (b.steps?.mean ?? Infinity)
-        : g.finalMetric === 'loss'
-          ? (a.final?.mean ?? Infinity) - (b.final?.mean ?? Infinity)
-          : (b.final?.mean ?? -Infinity) - (a.final?.mean ?? -Infinity),
+        : byFinal(a, b),
     );
-    const list = ranked.map((r) => (g.threshold ? describeSteps(r) : describeFinal(r, g.finalMetric))).join('; ');
+    const list = ranked.map((r) => (bySteps ? describeSteps(r) : describeFinal(r, g.finalMetric))).join('; ');
+    const none =
+      g.threshold && !bySteps
+        ? `No model reached the threshold in ${fmtInt(Math.max(...one.map(longest)))} steps. `
+        : '';
     out.push(
-      `${g.threshold ? 'Steps to threshold' : `Final ${g.finalMetric}`}, one layer of ${units} units, best first: ${list}.`,
+      `${none}${bySteps ? 'Steps to threshold' : `Final ${g.finalMetric}`}, one layer of ${units} units, best first: ${list}.`,
     );
   }
 

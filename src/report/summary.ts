@@ -115,6 +115,8 @@ function distinctOptions(run: RunRecord, paper: PaperRow | undefined): [string, 
 function taskKey(run: RunRecord, paper: PaperRow | undefined): string {
   const parts = [run.task];
   if (run.length !== null) parts.push(`T${run.length}`);
+  // MNIST's paper rows differ only by variant (pixels, permuted): one group each.
+  if (run.task === 'mnist' && paper?.variant !== undefined && paper.variant !== 'pixels') parts.push(paper.variant);
   for (const [key, value] of distinctOptions(run, paper))
     parts.push(`${key}-${String(value)}`.replace(/[^A-Za-z0-9-]/g, ''));
   return parts.join('-');

@@ -7,8 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AdamOptions, CellKind, Engine, ModelSpec, SequenceBatch } from '../src/trainer/engines/engine.js';
-import { loadNativeEngine } from '../src/trainer/engines/native/index.js';
+import {
+  CELL_KINDS,
+  type AdamOptions,
+  type CellKind,
+  type Engine,
+  type ModelSpec,
+  type SequenceBatch,
+} from '../src/trainer/engines/engine.js';
+import { loadNativeAddon, loadNativeEngine, staleness } from '../src/trainer/engines/native/index.js';
 import { initParams, paramLayout, paramView } from '../src/trainer/models/params.js';
 import { finiteDifferenceGradient, referenceForward } from '../src/trainer/models/reference.js';
 import { Rng } from '../src/trainer/random.js';
@@ -364,5 +371,28 @@ describe('native engine: bad arguments throw errors that name them', () => {
     assert.throws(() => m.forward(good), /disposed/);
     assert.throws(() => m.getParams(), /disposed/);
     m.dispose(); // twice is harmless
+  });
+});
+
+describe('native addon build check', () => {
+  it('the built addon reports every cell kind and the attention readout, so it loads', () => {
+    const loaded = loadNativeAddon();
+    assert.ok('addon' in loaded, 'error' in loaded ? loaded.error : '');
+    const info = loaded.addon.info();
+    assert.deepEqual(info.cells, [...CELL_KINDS]);
+    assert.deepEqual(info.readouts, ['linear', 'attention']);
+    assert.equal(staleness(loaded.addon), null);
+  });
+
+  it('an addon built from older sources is refused, naming what it lacks', () => {
+    const base = { isa: 'avx2-fma' as const, hardwareThreads: 2, cpuHasAvx2Fma: true, cpuHasAvx512: false };
+    const fake = (extra: object) => ({ info: () => ({ ...base, ...extra }) });
+    assert.equal(staleness(fake({})), 'it does not report its cells');
+    assert.equal(
+      staleness(fake({ cells: ['rwa', 'lstm', 'gru'], readouts: ['linear', 'attention'] })),
+      'it lacks the cell rda',
+    );
+    assert.equal(staleness(fake({ cells: ['rwa', 'lstm'], readouts: ['linear'] })), 'it lacks the cells gru, rda');
+    assert.equal(staleness(fake({ cells: [...CELL_KINDS], readouts: ['linear'] })), 'it lacks the attention readout');
   });
 });

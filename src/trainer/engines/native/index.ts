@@ -37,6 +37,9 @@ export interface NativeAddon {
     hardwareThreads: number;
     cpuHasAvx2Fma: boolean;
     cpuHasAvx512: boolean;
+    /** Cell kinds and readouts this build implements (absent in builds older than the check). */
+    cells?: string[];
+    readouts?: string[];
   };
   setIsa(isa: 'auto' | 'portable' | 'avx2-fma' | 'avx512'): string;
   mathApply(
@@ -109,6 +112,19 @@ function findAddon(): string | undefined {
 
 let cached: { addon: NativeAddon } | { error: string } | undefined;
 
+const REBUILD =
+  'Run `npm run build:native`, then restart any server or `rwa-lab worker` that was running before the rebuild.';
+
+/** Why a loaded addon cannot run every model this code offers, or null when it can. */
+export function staleness(addon: Pick<NativeAddon, 'info'>): string | null {
+  const info = addon.info();
+  if (!Array.isArray(info.cells) || !Array.isArray(info.readouts)) return 'it does not report its cells';
+  const cells = CELL_KINDS.filter((c) => !info.cells!.includes(c));
+  if (cells.length) return `it lacks the cell${cells.length > 1 ? 's' : ''} ${cells.join(', ')}`;
+  if (!info.readouts.includes('attention')) return 'it lacks the attention readout';
+  return null;
+}
+
 /** Loads the addon once per process. */
 export function loadNativeAddon(): { addon: NativeAddon } | { error: string } {
   if (cached) return cached;
@@ -119,7 +135,11 @@ export function loadNativeAddon(): { addon: NativeAddon } | { error: string } {
   }
   try {
     const require = createRequire(import.meta.url);
-    cached = { addon: require(path) as NativeAddon };
+    const addon = require(path) as NativeAddon;
+    const stale = staleness(addon);
+    cached = stale
+      ? { error: `native engine unavailable: ${path} was built from older sources (${stale}). ${REBUILD}` }
+      : { addon };
   } catch (err) {
     cached = { error: `native engine unavailable: loading ${path} failed: ${(err as Error).message}. ${FIX}` };
   }

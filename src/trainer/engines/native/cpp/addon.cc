@@ -4,7 +4,7 @@
 // shorter than they need.
 //
 // Exports:
-//   info() -> { isa, hardwareThreads, cpuHasAvx2Fma, cpuHasAvx512 }
+//   info() -> { isa, hardwareThreads, cpuHasAvx2Fma, cpuHasAvx512, cells, readouts }
 //   setIsa('auto' | 'portable' | 'avx2-fma' | 'avx512')                                   (tests)
 //   mathApply(fn: 'exp'|'tanh'|'sigmoid', impl: 'auto'|'portable'|'avx2-fma'|'avx512', src, dst)  (tests)
 //   sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threads)          (tests, bench)
@@ -215,6 +215,18 @@ napi_value js_info(Args& a) {
   check(a.env, napi_set_named_property(a.env, o, "cpuHasAvx2Fma", has));
   check(a.env, napi_get_boolean(a.env, rwa::cpu_has_avx512(), &has));
   check(a.env, napi_set_named_property(a.env, o, "cpuHasAvx512", has));
+  // What this build can run: the JS side refuses an addon built from older sources (a stale build/Release, or
+  // one a long-running worker loaded before a rebuild) instead of failing later inside createModel.
+  const char* cells[] = {"rwa", "lstm", "gru", "rda"};
+  const char* readouts[] = {"linear", "attention"};
+  auto list = [&](const char* const* items, size_t n) {
+    napi_value arr;
+    check(a.env, napi_create_array_with_length(a.env, n, &arr));
+    for (size_t i = 0; i < n; i++) check(a.env, napi_set_element(a.env, arr, (uint32_t)i, make_string(a.env, items[i])));
+    return arr;
+  };
+  check(a.env, napi_set_named_property(a.env, o, "cells", list(cells, 4)));
+  check(a.env, napi_set_named_property(a.env, o, "readouts", list(readouts, 2)));
   return o;
 }
 
